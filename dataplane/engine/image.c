@@ -1,0 +1,412 @@
+/* Image assembly: name table, RRset grouping, and the order in which blocks
+ * and pools are compiled. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "build.h"
+#include "pool.h"
+
+int mxlb_build_grow(void **v, size_t *cap, size_t need, size_t elem)
+{
+	size_t c = *cap ? *cap : 16;
+	while (c < need)
+		c *= 2;
+	void *n = realloc(*v, c * elem);
+	if (!n)
+		return -ENOMEM;
+	*v = n;
+	*cap = c;
+	return 0;
+}
+
+int mxlb_build_fail(struct mxlb_build *b, int err, const char *fmt, ...)
+{
+	va_list ap;
+	if (b->err && b->errlen && b->err[0] == 0) {
+		va_start(ap, fmt);
+		vsnprintf(b->err, b->errlen, fmt, ap);
+		va_end(ap);
+	}
+	return err;
+}
+
+void mxlb_build_log(struct mxlb_build *b, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (b->opts.log)
+		b->opts.log(b->opts.log_arg, msg);
+	else
+		fprintf(stderr, "mxlb: %s\n", msg);
+}
+
+void mxlb_image_opts_init(struct mxlb_image_opts *opts)
+{
+	*opts = (struct mxlb_image_opts){.mx_mode = MXLB_MODE_PREFER, .a_mode = MXLB_MODE_ROTATE};
+}
+
+/* --- name table ------------------------------------------------------- */
+
+static int table_grow(struct mxlb_build *b)
+{
+	uint32_t size = b->slots ? (b->mask + 1) * 2 : 1024;
+	struct mxlb_slot *s = calloc(size, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	for (uint32_t i = 0; b->slots && i <= b->mask; i++) {
+		if (!b->slots[i].node)
+			continue;
+		uint32_t j = b->slots[i].hash & (size - 1);
+		while (s[j].node)
+			j = (j + 1) & (size - 1);
+		s[j] = b->slots[i];
+	}
+	free(b->slots);
+	b->slots = s;
+	b->mask = size - 1;
+	return 0;
+}
+
+static uint32_t find_hashed(const struct mxlb_build *b, const uint8_t *lname, size_t len,
+			    uint32_t h)
+{
+	if (!b->slots)
+		return MXLB_NONE;
+	for (uint32_t i = h & b->mask; b->slots[i].node; i = (i + 1) & b->mask) {
+		const struct mxlb_slot *s = &b->slots[i];
+		const struct mxlb_node *n = &b->nodes.v[s->node - 1];
+		if (s->hash == h && n->name_len == len &&
+		    memcmp(b->names.v + n->name, lname, len) == 0)
+			return s->node - 1;
+	}
+	return MXLB_NONE;
+}
+
+uint32_t mxlb_build_find(const struct mxlb_build *b, const uint8_t *lname)
+{
+	return find_hashed(b, lname, mxlb_name_len(lname), mxlb_name_hash(lname));
+}
+
+int64_t mxlb_build_node(struct mxlb_build *b, const uint8_t *lname, uint16_t zone)
+{
+	int64_t first = -1;
+	const uint8_t *apex =
+	    zone < b->zones.n ? b->names.v + b->nodes.v[b->zones.v[zone].apex].name : NULL;
+
+	for (const uint8_t *name = lname;; name += name[0] + 1) {
+		size_t len = mxlb_name_len(name);
+		uint32_t h = mxlb_name_hash(name);
+		uint32_t found = find_hashed(b, name, len, h);
+		if (found != MXLB_NONE) {
+			if (first < 0)
+				first = found;
+			break;
+		}
+		if ((b->nodes.n + 1) * 2 > (size_t)b->mask + 1 && table_grow(b) < 0)
+			return -ENOMEM;
+		if (MXLB_VEC_RESERVE(b->nodes, 1) || MXLB_VEC_RESERVE(b->names, len))
+			return -ENOMEM;
+		if (apex)
+			apex = b->names.v + b->nodes.v[b->zones.v[zone].apex].name;
+		uint32_t idx = (uint32_t)b->nodes.n++;
+		b->nodes.v[idx] = (struct mxlb_node){.name = (uint32_t)b->names.n,
+						     .cname = MXLB_NONE,
+						     .zone = zone,
+						     .name_len = (uint8_t)len};
+		memcpy(b->names.v + b->names.n, name, len);
+		b->names.n += len;
+		uint32_t i = h & b->mask;
+		while (b->slots[i].node)
+			i = (i + 1) & b->mask;
+		b->slots[i] = (struct mxlb_slot){.hash = h, .node = idx + 1};
+		if (first < 0)
+			first = idx;
+		if (!apex || name[0] == 0 || mxlb_name_equal(name, apex))
+			break;
+	}
+	return first;
+}
+
+const struct mxlb_bset *mxlb_build_bset(const struct mxlb_build *b, uint32_t node, uint16_t type)
+{
+	if (!b->node_bsets)
+		return NULL;
+	for (uint32_t i = b->node_bsets[node]; i < b->node_bsets[node + 1]; i++)
+		if (b->bsets.v[i].type == type)
+			return &b->bsets.v[i];
+	return NULL;
+}
+
+/* --- RRsets ----------------------------------------------------------- */
+
+static int src_cmp(const void *x, const void *y)
+{
+	const struct mxlb_src_rr *a = x, *b = y;
+	if (a->node != b->node)
+		return a->node < b->node ? -1 : 1;
+	if (a->type != b->type)
+		return a->type < b->type ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static int same_rdata(const struct mxlb_build *b, const struct mxlb_src_rr *x,
+		      const struct mxlb_src_rr *y)
+{
+	return x->rdlen == y->rdlen &&
+	       memcmp(b->srcdata.v + x->rdata, b->srcdata.v + y->rdata, x->rdlen) == 0;
+}
+
+/* Groups the sorted records into RRsets, drops duplicate records (RFC 2181
+ * §5) and checks that a CNAME stands alone (RFC 1034 §3.6.2, RFC 2181 §10.1). */
+static int group_rrsets(struct mxlb_build *b)
+{
+	char text[1024];
+
+	qsort(b->src.v, b->src.n, sizeof(*b->src.v), src_cmp);
+	b->node_bsets = calloc(b->nodes.n + 1, sizeof(uint32_t));
+	if (!b->node_bsets)
+		return -ENOMEM;
+	size_t out = 0;
+	uint32_t node = 0;
+	for (size_t i = 0; i < b->src.n;) {
+		size_t j = i, first = out;
+		const struct mxlb_src_rr *r = &b->src.v[i];
+		for (; j < b->src.n && b->src.v[j].node == r->node && b->src.v[j].type == r->type;
+		     j++) {
+			int dup = 0;
+			for (size_t k = first; k < out && !dup; k++)
+				dup = same_rdata(b, &b->src.v[k], &b->src.v[j]);
+			if (!dup)
+				b->src.v[out++] = b->src.v[j];
+		}
+		if (MXLB_VEC_RESERVE(b->bsets, 1))
+			return -ENOMEM;
+		const struct mxlb_src_rr *f = &b->src.v[first];
+		for (; node <= f->node; node++)
+			b->node_bsets[node] = (uint32_t)b->bsets.n;
+		struct mxlb_bset *s = &b->bsets.v[b->bsets.n++];
+		*s = (struct mxlb_bset){.node = f->node,
+					.first = (uint32_t)first,
+					.count = (uint32_t)(out - first),
+					.ttl = f->ttl,
+					.type = f->type};
+		for (size_t k = first + 1; k < out; k++)
+			if (b->src.v[k].ttl != s->ttl) {
+				mxlb_name_to_text(b->names.v + b->nodes.v[s->node].name, text,
+						  sizeof(text));
+				mxlb_build_log(b,
+					       "%s:%u: %s type %u: TTLs differ within the RRset; "
+					       "serving all with %u (RFC 2181 §5.2)",
+					       b->files[b->src.v[k].file], b->src.v[k].line, text,
+					       s->type, s->ttl);
+				break;
+			}
+		i = j;
+	}
+	for (; node <= b->nodes.n; node++)
+		b->node_bsets[node] = (uint32_t)b->bsets.n;
+	b->src.n = out;
+
+	for (uint32_t n = 0; n < b->nodes.n; n++) {
+		const struct mxlb_bset *c = mxlb_build_bset(b, n, MXLB_TYPE_CNAME);
+		if (!c)
+			continue;
+		const struct mxlb_src_rr *r = &b->src.v[c->first];
+		mxlb_name_to_text(b->names.v + b->nodes.v[n].name, text, sizeof(text));
+		if (c->count > 1)
+			return mxlb_build_fail(b, -EINVAL, "%s:%u: %s has more than one CNAME",
+					       b->files[r->file], r->line, text);
+		if (b->node_bsets[n + 1] - b->node_bsets[n] > 1)
+			return mxlb_build_fail(b, -EINVAL, "%s:%u: %s has a CNAME and other data",
+					       b->files[r->file], r->line, text);
+	}
+	return 0;
+}
+
+/* The SOA in the authority section of negative answers, with the TTL of
+ * RFC 2308 §3: min(SOA TTL, SOA MINIMUM). */
+static int compile_soa(struct mxlb_build *b, struct mxlb_blockw *w, struct mxlb_zone_ent *z)
+{
+	const struct mxlb_bset *s = mxlb_build_bset(b, z->apex, MXLB_TYPE_SOA);
+	const struct mxlb_src_rr *r = &b->src.v[s->first];
+	if (r->rdlen < 20)
+		return mxlb_build_fail(b, -EINVAL, "%s:%u: SOA RDATA too short", b->files[r->file],
+				       r->line);
+	uint32_t minimum = mxlb_wire_get32(b->srcdata.v + r->rdata + r->rdlen - 4);
+	mxlb_block_writer_reset(w);
+	mxlb_block_rr(w, MXLB_SEC_AUTHORITY, b->names.v + b->nodes.v[z->apex].name, MXLB_TYPE_SOA,
+		      s->ttl < minimum ? s->ttl : minimum, b->srcdata.v + r->rdata, r->rdlen);
+	int64_t bi = mxlb_block_finish(w, b);
+	if (bi < 0)
+		return (int)bi;
+	z->soa = (uint32_t)bi;
+	return 0;
+}
+
+static int compile(struct mxlb_build *b)
+{
+	struct mxlb_blockw *w = mxlb_block_writer_new();
+	char text[1024];
+	int rc = 0;
+
+	if (!w)
+		return -ENOMEM;
+	for (size_t z = 0; z < b->zones.n && rc == 0; z++)
+		rc = compile_soa(b, w, &b->zones.v[z]);
+	for (uint32_t n = 0; n < b->nodes.n && rc == 0; n++) {
+		uint32_t lo = b->node_bsets[n], hi = b->node_bsets[n + 1];
+		if (MXLB_VEC_RESERVE(b->refs, hi - lo)) {
+			rc = -ENOMEM;
+			break;
+		}
+		b->nodes.v[n].refs = (uint32_t)b->refs.n;
+		b->nodes.v[n].nrefs = (uint16_t)(hi - lo);
+		for (uint32_t i = lo; i < hi && rc == 0; i++) {
+			const struct mxlb_bset *s = &b->bsets.v[i];
+			int pool = s->count >= 2 && mxlb_pool_type(s->type);
+			int64_t idx = pool ? mxlb_pool_compile(b, w, s) : mxlb_block_rrset(w, b, s);
+			if (idx < 0) {
+				mxlb_name_to_text(b->names.v + b->nodes.v[n].name, text,
+						  sizeof(text));
+				rc = mxlb_build_fail(b, (int)idx, "%s:%u: %s type %u: %s",
+						     b->files[b->src.v[s->first].file],
+						     b->src.v[s->first].line, text, s->type,
+						     idx == -E2BIG
+							 ? "RRset too large for a DNS message"
+							 : strerror((int)-idx));
+				break;
+			}
+			b->refs.v[b->refs.n++] =
+			    (struct mxlb_rrref){.type = s->type,
+						.kind = pool ? MXLB_REF_POOL : MXLB_REF_BLOCK,
+						.idx = (uint32_t)idx};
+			if (s->type == MXLB_TYPE_CNAME)
+				b->nodes.v[n].cname = (uint32_t)idx;
+		}
+	}
+	mxlb_block_writer_free(w);
+	return rc;
+}
+
+static void build_free(struct mxlb_build *b)
+{
+	free(b->nodes.v);
+	free(b->names.v);
+	free(b->slots);
+	free(b->src.v);
+	free(b->srcdata.v);
+	free(b->bsets.v);
+	free(b->node_bsets);
+	free(b->zones.v);
+	free(b->refs.v);
+	free(b->blocks.v);
+	free(b->blob.v);
+	free(b->aux.v);
+	free(b->sched.v);
+	free(b->pools.v);
+	free(b->members.v);
+	free(b->rdata.v);
+	free(b->pool_slots);
+	free(b->pool_hash);
+}
+
+int mxlb_image_load(struct mxlb_image **out, const char *const *files, size_t nfiles,
+		    const struct mxlb_image_opts *opts, char *err, size_t errlen)
+{
+	struct mxlb_build b = {.files = files, .err = err, .errlen = errlen};
+	int rc = 0;
+
+	if (err && errlen)
+		err[0] = 0;
+	if (opts)
+		b.opts = *opts;
+	else
+		mxlb_image_opts_init(&b.opts);
+	if (nfiles == 0 || nfiles > 65535)
+		return mxlb_build_fail(&b, -EINVAL, "no zone files given");
+	if (table_grow(&b) < 0)
+		return mxlb_build_fail(&b, -ENOMEM, "out of memory");
+	for (size_t f = 0; f < nfiles && rc == 0; f++)
+		rc = mxlb_zone_read(&b, (uint16_t)f);
+	if (rc == 0)
+		rc = group_rrsets(&b);
+	if (rc == 0)
+		rc = compile(&b);
+	struct mxlb_image *img = rc == 0 ? calloc(1, sizeof(*img)) : NULL;
+	if (rc == 0 && !img)
+		rc = -ENOMEM;
+	if (rc < 0) {
+		mxlb_build_fail(&b, rc, "%s", strerror(-rc));
+		build_free(&b);
+		return rc;
+	}
+	*img = (struct mxlb_image){
+	    .slots = b.slots,
+	    .mask = b.mask,
+	    .nnodes = (uint32_t)b.nodes.n,
+	    .nodes = b.nodes.v,
+	    .names = b.names.v,
+	    .refs = b.refs.v,
+	    .blocks = b.blocks.v,
+	    .blob = b.blob.v,
+	    .aux = b.aux.v,
+	    .sched = b.sched.v,
+	    .pools = b.pools.v,
+	    .members = b.members.v,
+	    .rdata = b.rdata.v,
+	    .zones = b.zones.v,
+	    .nblocks = (uint32_t)b.blocks.n,
+	    .npools = (uint32_t)b.pools.n,
+	    .nzones = (uint32_t)b.zones.n,
+	    .opts = b.opts,
+	};
+	b.slots = NULL, b.nodes.v = NULL, b.names.v = NULL, b.refs.v = NULL, b.blocks.v = NULL;
+	b.blob.v = NULL, b.aux.v = NULL, b.sched.v = NULL, b.pools.v = NULL, b.members.v = NULL;
+	b.rdata.v = NULL, b.zones.v = NULL;
+	if (b.shared_pools)
+		mxlb_build_log(&b, "%u pools serve %llu more RRsets with identical members",
+			       img->npools, (unsigned long long)b.shared_pools);
+	build_free(&b);
+	*out = img;
+	return 0;
+}
+
+void mxlb_image_free(struct mxlb_image *img)
+{
+	if (!img)
+		return;
+	free(img->slots);
+	free(img->nodes);
+	free(img->names);
+	free(img->refs);
+	free(img->blocks);
+	free(img->blob);
+	free(img->aux);
+	free(img->sched);
+	free(img->pools);
+	free(img->members);
+	free(img->rdata);
+	free(img->zones);
+	free(img);
+}
+
+uint32_t mxlb_image_pool_count(const struct mxlb_image *img)
+{
+	return img->npools;
+}
+
+uint32_t mxlb_image_zone_count(const struct mxlb_image *img)
+{
+	return img->nzones;
+}
+
+uint64_t mxlb_image_name_count(const struct mxlb_image *img)
+{
+	return img->nnodes;
+}

@@ -1,0 +1,24 @@
+/* The packet-to-response function: one DNS message in, one verdict out. */
+#ifndef MXLB_RESPOND_H
+#define MXLB_RESPOND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "image.h"
+#include "worker.h"
+
+/* Our EDNS(0) UDP payload size (RFC 6891 §6.2.5, DNS flag day 2020). */
+#define MXLB_EDNS_PAYLOAD 1232
+/* Largest UDP response we build; a client's larger size is capped here. */
+#define MXLB_UDP_MAX 1232
+
+/* Answers the DNS query of LEN octets in BUF, in place: the response is
+ * written over the query in BUF, which has CAP octets of room (CAP >= LEN).
+ * Returns the length of the response, or 0 when the query is dropped (the
+ * reason is counted in w->stats.drop). Never reads past BUF+LEN, never writes
+ * past BUF+CAP. */
+size_t mxlb_respond(struct mxlb_worker *w, const struct mxlb_image *img, uint8_t *buf, size_t len,
+		    size_t cap);
+
+#endif
