@@ -8,6 +8,7 @@ CC       ?= cc
 OPT      ?= -O2
 WARN     := -Wall -Wextra -Werror
 CSTD     := -std=gnu11
+MXLB_CORPUS ?= $(abspath $(CURDIR)/../shared/corpus/dns-packets)
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 PKG_DPDK  = $(shell pkg-config --cflags libdpdk 2>/dev/null)
@@ -28,7 +29,8 @@ UNIT_OBJ        := $(UNIT_SRC:%.c=$(BUILD)/asan/%.o)
 ENGINE_CFLAGS  = $(OPT) -g $(WARN) $(CSTD) -fPIC -Idataplane/engine $(PKG_LDNS)
 RUNTIME_CFLAGS = $(OPT) -g $(WARN) $(CSTD) -Idataplane/engine -Idataplane $(PKG_DPDK)
 UNIT_CFLAGS    = -O1 -g $(WARN) $(CSTD) $(SAN) -Idataplane/engine $(PKG_LDNS) \
-		 -DMXLB_TEST_DATA='"$(CURDIR)/tests/unit/data"'
+		 -DMXLB_TEST_DATA='"$(CURDIR)/tests/unit/data"' \
+		 -DMXLB_CORPUS='"$(MXLB_CORPUS)"'
 
 .PHONY: all deps build test unit integration demo fmt check-fmt clean hugepages
 

@@ -286,9 +286,11 @@ int64_t mxlb_block_finish(struct mxlb_blockw *w, struct mxlb_build *b)
 	};
 	memcpy(b->blob.v + b->blob.n, w->buf, w->len);
 	b->blob.n += w->len;
-	memcpy(b->aux.v + b->aux.n, w->add_end.v, w->add_end.n * sizeof(uint16_t));
+	if (w->add_end.n)
+		memcpy(b->aux.v + b->aux.n, w->add_end.v, w->add_end.n * sizeof(uint16_t));
 	b->aux.n += w->add_end.n;
-	memcpy(b->aux.v + b->aux.n, w->fix.v, w->fix.n * sizeof(uint16_t));
+	if (w->fix.n)
+		memcpy(b->aux.v + b->aux.n, w->fix.v, w->fix.n * sizeof(uint16_t));
 	b->aux.n += w->fix.n;
 	return (int64_t)b->blocks.n++;
 }
