@@ -123,19 +123,22 @@ static int put_name(struct mxlb_blockw *w, const uint8_t *name, size_t avail, in
 		const struct dict_ent *e =
 		    compress && i < nl ? dict_find(w, lname + at, len - at) : NULL;
 		if (e || i == nl) {
+			/* dict_add may move the dictionary: take the target first */
+			int ptr = e != NULL;
+			uint16_t target = e ? e->off : 0;
 			if (room(w, at + 2) < 0)
 				return -1;
 			memcpy(w->buf + w->len, name, at);
 			for (unsigned j = 0; j < i; j++)
 				dict_add(w, lname + loff[j], len - loff[j], w->len + loff[j]);
 			w->len += at;
-			if (e) {
+			if (ptr) {
 				if (MXLB_VEC_RESERVE(w->fix, 1)) {
 					w->err = -ENOMEM;
 					return -1;
 				}
 				w->fix.v[w->fix.n++] = (uint16_t)w->len;
-				mxlb_wire_put16(w->buf + w->len, (uint16_t)(0xC000 | e->off));
+				mxlb_wire_put16(w->buf + w->len, (uint16_t)(0xC000 | target));
 				w->len += 2;
 			} else {
 				w->buf[w->len++] = 0;
