@@ -1,0 +1,155 @@
+/* The worker loop: receive a burst, one verdict per frame, answer in place,
+ * send the answers back out of the queue they came in on. */
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+
+#include "lcore.h"
+#include "pkt.h"
+#include "publish.h"
+#include "respond.h"
+
+struct mxlb_lcore mxlb_lcores[RTE_MAX_LCORE];
+volatile bool mxlb_lcore_quit;
+
+/* Largest UDP payload the IPv4 length fields can describe behind our
+ * 20-byte header. */
+#define MXLB_LCORE_UDP_ROOM (UINT16_MAX - MXLB_PKT_IP4_LEN - MXLB_PKT_UDP_LEN)
+
+/* Checksums the port has verified, from the mbuf RX flags. NONE means the
+ * data is intact although the field is not (veth, virtio). */
+static inline unsigned mxlb_lcore_rx_flags(const struct rte_mbuf *m)
+{
+	const uint64_t ip = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+	const uint64_t l4 = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+	unsigned f = 0;
+
+	if (ip == RTE_MBUF_F_RX_IP_CKSUM_GOOD || ip == RTE_MBUF_F_RX_IP_CKSUM_NONE)
+		f |= MXLB_PKT_RX_IP_CKSUM_OK;
+	if (l4 == RTE_MBUF_F_RX_L4_CKSUM_GOOD || l4 == RTE_MBUF_F_RX_L4_CKSUM_NONE)
+		f |= MXLB_PKT_RX_UDP_CKSUM_OK;
+	return f;
+}
+
+/* One frame: its verdict, and when it is an answer the mbuf holds it ready
+ * for transmit. TX_CKSUM is a constant in each instantiation. */
+static inline enum mxlb_pkt_verdict mxlb_lcore_frame(struct mxlb_lcore *lc,
+						     const struct mxlb_lcore_queue *q,
+						     const struct mxlb_image *img,
+						     struct rte_mbuf *m, const bool tx_cksum)
+{
+	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+	struct mxlb_pkt pkt;
+	enum mxlb_pkt_verdict v;
+	size_t room, n;
+	uint16_t len;
+
+	if (unlikely(m->nb_segs != 1))
+		return MXLB_PKT_DROP_MULTI_SEG;
+	v = mxlb_pkt_classify(frame, m->data_len, q->mac, lc->addrs, mxlb_lcore_rx_flags(m), &pkt);
+	if (v == MXLB_PKT_ARP) {
+		m->ol_flags = 0;
+		m->data_len = pkt.len;
+		m->pkt_len = pkt.len;
+		return v;
+	}
+	if (v != MXLB_PKT_DNS)
+		return v;
+
+	/* The response may use the mbuf up to the end of its data room. */
+	room = (size_t)m->buf_len - m->data_off - pkt.dns_off;
+	if (room > MXLB_LCORE_UDP_ROOM)
+		room = MXLB_LCORE_UDP_ROOM;
+	n = mxlb_respond(lc->w, img, frame + pkt.dns_off, pkt.dns_len, room);
+	if (n == 0)
+		return MXLB_PKT_DROP_DNS;
+	if (tx_cksum) {
+		len = mxlb_pkt_reply_udp_offload(frame, &pkt, q->mac, (uint16_t)n);
+		m->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_UDP_CKSUM;
+		m->l2_len = pkt.l2_len;
+		m->l3_len = MXLB_PKT_IP4_LEN;
+	} else {
+		len = mxlb_pkt_reply_udp(frame, &pkt, q->mac, (uint16_t)n);
+		m->ol_flags = 0;
+	}
+	m->data_len = len;
+	m->pkt_len = len;
+	return MXLB_PKT_DNS;
+}
+
+static inline void mxlb_lcore_burst(struct mxlb_lcore *lc, const struct mxlb_lcore_queue *q,
+				    const struct mxlb_image *img, const bool tx_cksum)
+{
+	struct rte_mbuf *rx[MXLB_LCORE_BURST];
+	struct rte_mbuf *tx[MXLB_LCORE_BURST];
+	struct rte_mbuf *drop[MXLB_LCORE_BURST];
+	struct mxlb_counters *cnt = &lc->cnt;
+	uint16_t nrx, ntx = 0, ndrop = 0, sent, i;
+	enum mxlb_pkt_verdict v;
+
+	nrx = rte_eth_rx_burst(q->port, q->queue, rx, MXLB_LCORE_BURST);
+	if (nrx == 0)
+		return;
+	cnt->rx += nrx;
+	for (i = 0; i < nrx; i++) {
+		if (i + 1 < nrx)
+			rte_prefetch0(rte_pktmbuf_mtod(rx[i + 1], void *));
+		v = mxlb_lcore_frame(lc, q, img, rx[i], tx_cksum);
+		cnt->verdict[v]++;
+		if (v == MXLB_PKT_DNS || v == MXLB_PKT_ARP)
+			tx[ntx++] = rx[i];
+		else
+			drop[ndrop++] = rx[i];
+	}
+	if (ndrop != 0)
+		rte_pktmbuf_free_bulk(drop, ndrop);
+	if (ntx == 0)
+		return;
+	sent = rte_eth_tx_burst(q->port, q->queue, tx, ntx);
+	cnt->tx += sent;
+	if (unlikely(sent < ntx)) {
+		cnt->tx_full += (uint64_t)(ntx - sent);
+		rte_pktmbuf_free_bulk(&tx[sent], ntx - sent);
+	}
+}
+
+static void mxlb_lcore_burst_sw(struct mxlb_lcore *lc, const struct mxlb_lcore_queue *q,
+				const struct mxlb_image *img)
+{
+	mxlb_lcore_burst(lc, q, img, false);
+}
+
+static void mxlb_lcore_burst_offload(struct mxlb_lcore *lc, const struct mxlb_lcore_queue *q,
+				     const struct mxlb_image *img)
+{
+	mxlb_lcore_burst(lc, q, img, true);
+}
+
+void mxlb_lcore_add_queue(struct mxlb_lcore *lc, uint16_t port, uint16_t queue,
+			  const struct rte_ether_addr *mac, bool tx_cksum)
+{
+	struct mxlb_lcore_queue *q = &lc->queues[lc->nqueues++];
+
+	q->port = port;
+	q->queue = queue;
+	memcpy(q->mac, mac->addr_bytes, sizeof(q->mac));
+	q->burst = tx_cksum ? mxlb_lcore_burst_offload : mxlb_lcore_burst_sw;
+}
+
+int mxlb_lcore_main(void *arg)
+{
+	struct mxlb_lcore *lc = arg;
+	const struct mxlb_image *img;
+	uint16_t i;
+
+	while (!mxlb_lcore_quit) {
+		/* The one read of the published image: it stays the same for
+		 * the whole round. */
+		img = mxlb_publish_get();
+		for (i = 0; i < lc->nqueues; i++)
+			lc->queues[i].burst(lc, &lc->queues[i], img);
+	}
+	return 0;
+}

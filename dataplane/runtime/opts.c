@@ -1,0 +1,162 @@
+/* Parsing of mxlbd's command line (after EAL's "--"). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "opts.h"
+
+enum {
+	MXLB_OPTS_ZONE = 256,
+	MXLB_OPTS_IP,
+	MXLB_OPTS_MX_MODE,
+};
+
+static const struct option mxlb_opts_long[] = {
+    {"zone", required_argument, NULL, MXLB_OPTS_ZONE},
+    {"ip", required_argument, NULL, MXLB_OPTS_IP},
+    {"mx-mode", required_argument, NULL, MXLB_OPTS_MX_MODE},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static const char *const mxlb_opts_modes[] = {
+    [MXLB_MODE_PREFER] = "prefer",
+    [MXLB_MODE_ROTATE] = "rotate",
+    [MXLB_MODE_SINGLE] = "single",
+};
+
+const char *mxlb_opts_mode_name(enum mxlb_mode m)
+{
+	return (size_t)m < sizeof(mxlb_opts_modes) / sizeof(mxlb_opts_modes[0]) ? mxlb_opts_modes[m]
+										: "?";
+}
+
+void mxlb_opts_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: mxlbd [EAL options] -- --zone FILE [--zone FILE ...]\n"
+		"             --ip ADDR[/PREFIX] [--ip ADDR[/PREFIX] ...]\n"
+		"             [--mx-mode prefer|rotate|single] [--help]\n"
+		"\n"
+		"  --zone FILE         RFC 1035 master file to serve; repeat for more zones\n"
+		"  --ip ADDR[/PREFIX]  IPv4 service address to answer on (ARP and DNS over\n"
+		"                      UDP); repeat for more. PREFIX is the on-link prefix\n"
+		"                      length (default /32); only ADDR itself is served\n"
+		"  --mx-mode MODE      how MX and SRV pools show the selected member:\n"
+		"                      prefer (default), rotate or single\n"
+		"  --help              print this text\n"
+		"\n"
+		"EAL options are DPDK's own, e.g. -l 0-1 --no-pci\n"
+		"--vdev=net_af_packet0,iface=eth1 --file-prefix mxlb. The main lcore does not\n"
+		"serve: every other lcore of -l is a worker with one RX/TX queue pair per port.\n");
+}
+
+static int mxlb_opts_fail(const char *msg, const char *arg)
+{
+	if (arg != NULL)
+		fprintf(stderr, "mxlbd: %s: %s\n", msg, arg);
+	else
+		fprintf(stderr, "mxlbd: %s\n", msg);
+	mxlb_opts_usage(stderr);
+	return -EINVAL;
+}
+
+static int mxlb_opts_ip(struct mxlb_opts *o, const char *arg)
+{
+	struct mxlb_addr *a = &o->addrs[o->naddrs];
+	size_t i;
+
+	if (o->naddrs >= MXLB_ADDR_MAX)
+		return mxlb_opts_fail("too many --ip addresses", arg);
+	if (mxlb_addr_parse(a, arg) != 0)
+		return mxlb_opts_fail("--ip needs ADDR or ADDR/PREFIX", arg);
+	/* Parsed and kept so that the address family is known here, but only
+	 * IPv4 is served for now. */
+	if (a->family != AF_INET) {
+		fprintf(stderr, "mxlbd: --ip %s: IPv6 service addresses are not supported yet\n",
+			arg);
+		return -EAFNOSUPPORT;
+	}
+	for (i = 0; i < o->naddrs; i++)
+		if (memcmp(o->addrs[i].v4, a->v4, sizeof(a->v4)) == 0)
+			return mxlb_opts_fail("--ip given twice", arg);
+	o->naddrs++;
+	return 0;
+}
+
+static int mxlb_opts_mode(struct mxlb_opts *o, const char *arg)
+{
+	size_t m;
+
+	for (m = 0; m < sizeof(mxlb_opts_modes) / sizeof(mxlb_opts_modes[0]); m++) {
+		if (strcmp(arg, mxlb_opts_modes[m]) == 0) {
+			o->mx_mode = (enum mxlb_mode)m;
+			return 0;
+		}
+	}
+	return mxlb_opts_fail("--mx-mode must be prefer, rotate or single", arg);
+}
+
+int mxlb_opts_parse(struct mxlb_opts *o, int argc, char *const *argv)
+{
+	char **args;
+	int c, ret = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->mx_mode = MXLB_MODE_PREFER;
+	o->zones = calloc((size_t)argc + 1, sizeof(*o->zones));
+	/* getopt_long permutes its array: parse a copy. */
+	args = calloc((size_t)argc + 1, sizeof(*args));
+	if (o->zones == NULL || args == NULL) {
+		fprintf(stderr, "mxlbd: options: %s\n", strerror(ENOMEM));
+		free(args);
+		mxlb_opts_free(o);
+		return -ENOMEM;
+	}
+	memcpy(args, argv, (size_t)argc * sizeof(*args));
+	args[0] = (char *)"mxlbd"; /* the name getopt puts in its messages */
+
+	optind = 0; /* full reinitialisation: EAL may have used getopt before */
+	opterr = 1;
+	while (ret == 0 && (c = getopt_long(argc, args, "h", mxlb_opts_long, NULL)) != -1) {
+		switch (c) {
+		case MXLB_OPTS_ZONE:
+			o->zones[o->nzones++] = optarg;
+			break;
+		case MXLB_OPTS_IP:
+			ret = mxlb_opts_ip(o, optarg);
+			break;
+		case MXLB_OPTS_MX_MODE:
+			ret = mxlb_opts_mode(o, optarg);
+			break;
+		case 'h':
+			mxlb_opts_usage(stdout);
+			ret = MXLB_OPTS_HELP;
+			break;
+		default: /* getopt has said what was wrong */
+			mxlb_opts_usage(stderr);
+			ret = -EINVAL;
+			break;
+		}
+	}
+	if (ret == 0 && optind < argc)
+		ret = mxlb_opts_fail("unexpected argument", args[optind]);
+	if (ret == 0 && o->nzones == 0)
+		ret = mxlb_opts_fail("--zone FILE is required", NULL);
+	if (ret == 0 && o->naddrs == 0)
+		ret = mxlb_opts_fail("--ip ADDR is required", NULL);
+	optind = 0;
+	free(args);
+	if (ret != 0)
+		mxlb_opts_free(o);
+	return ret;
+}
+
+void mxlb_opts_free(struct mxlb_opts *o)
+{
+	free(o->zones);
+	o->zones = NULL;
+	o->nzones = 0;
+}

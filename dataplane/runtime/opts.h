@@ -1,0 +1,36 @@
+/* mxlbd's own command line, the part after EAL's "--" (DESIGN §5):
+ *   --zone FILE [--zone FILE ...] --ip ADDR[/PREFIX] [--ip ...]
+ *   [--mx-mode prefer|rotate|single] [--help] */
+#ifndef MXLB_OPTS_H
+#define MXLB_OPTS_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "addr.h"
+#include "image.h"
+
+/* mxlb_opts_parse result: --help was given and the usage printed. */
+#define MXLB_OPTS_HELP 1
+
+struct mxlb_opts {
+	const char **zones; /* --zone files in the order given; point into argv */
+	size_t nzones;
+	struct mxlb_addr addrs[MXLB_ADDR_MAX]; /* --ip, in the order given */
+	size_t naddrs;
+	enum mxlb_mode mx_mode; /* --mx-mode; prefer when not given */
+};
+
+/* Parses ARGC/ARGV, where ARGV[0] is the program name and the rest are
+ * mxlbd's options. ARGV is not modified. Returns 0, MXLB_OPTS_HELP, or a
+ * negative errno after printing what was wrong (and the usage) to stderr. */
+int mxlb_opts_parse(struct mxlb_opts *o, int argc, char *const *argv);
+
+void mxlb_opts_free(struct mxlb_opts *o);
+
+void mxlb_opts_usage(FILE *out);
+
+/* Name of mode M as given to --mx-mode. */
+const char *mxlb_opts_mode_name(enum mxlb_mode m);
+
+#endif
