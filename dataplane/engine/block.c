@@ -237,15 +237,28 @@ int mxlb_block_rr(struct mxlb_blockw *w, int section, const uint8_t *owner, uint
 	return 0;
 }
 
-int mxlb_block_glue(struct mxlb_blockw *w, struct mxlb_build *b, const uint8_t *target)
+static uint32_t glue_find(const struct mxlb_gluesrc *g, const uint8_t *lname)
+{
+	size_t len = mxlb_name_len(lname);
+	uint32_t h = mxlb_name_hash(lname);
+	for (uint32_t i = h & g->mask; g->slots[i].node; i = (i + 1) & g->mask) {
+		const struct mxlb_slot *s = &g->slots[i];
+		const struct mxlb_node *n = &g->nodes[s->node - 1];
+		if (s->hash == h && n->name_len == len &&
+		    memcmp(g->names + n->name, lname, len) == 0)
+			return s->node - 1;
+	}
+	return MXLB_NONE;
+}
+
+int mxlb_block_glue(struct mxlb_blockw *w, const struct mxlb_gluesrc *g, const uint8_t *target)
 {
 	uint8_t lname[MXLB_WIRE_NAME_MAX], loff[MXLB_NAME_LABELS_MAX];
 	unsigned nl;
-	static const uint16_t types[] = {MXLB_TYPE_A, MXLB_TYPE_AAAA};
 
 	if (mxlb_name_fold(target, MXLB_WIRE_NAME_MAX, lname, loff, &nl) == 0)
 		return 0;
-	uint32_t node = mxlb_build_find(b, lname);
+	uint32_t node = glue_find(g, lname);
 	if (node == MXLB_NONE)
 		return 0;
 	for (size_t i = 0; i < w->glued.n; i++)
@@ -254,20 +267,26 @@ int mxlb_block_glue(struct mxlb_blockw *w, struct mxlb_build *b, const uint8_t *
 	if (MXLB_VEC_RESERVE(w->glued, 1))
 		return w->err = -ENOMEM;
 	w->glued.v[w->glued.n++] = node;
-	for (size_t t = 0; t < 2; t++) {
-		const struct mxlb_bset *s = mxlb_build_bset(b, node, types[t]);
-		for (uint32_t k = 0; s && k < s->count; k++) {
-			const struct mxlb_src_rr *r = &b->src.v[s->first + k];
-			int rc = mxlb_block_rr(w, MXLB_SEC_ADDITIONAL, target, r->type, s->ttl,
-					       b->srcdata.v + r->rdata, r->rdlen);
-			if (rc < 0)
-				return rc;
-		}
+	const struct mxlb_node *n = &g->nodes[node];
+	for (uint32_t k = 0; k < n->nglue; k++) {
+		const struct mxlb_glue *r = &g->glue[n->glue + k];
+		int rc = mxlb_block_rr(w, MXLB_SEC_ADDITIONAL, target, r->type, r->ttl,
+				       g->gluedata + r->rdata, r->rdlen);
+		if (rc < 0)
+			return rc;
 	}
 	return 0;
 }
 
-int64_t mxlb_block_finish(struct mxlb_blockw *w, struct mxlb_build *b)
+void mxlb_sink_free(struct mxlb_sink *s)
+{
+	free(s->blocks.v);
+	free(s->blob.v);
+	free(s->aux.v);
+	*s = (struct mxlb_sink){0};
+}
+
+int64_t mxlb_block_finish(struct mxlb_blockw *w, struct mxlb_sink *b)
 {
 	if (w->err)
 		return w->err;
@@ -302,6 +321,7 @@ int64_t mxlb_block_rrset(struct mxlb_blockw *w, struct mxlb_build *b, const stru
 {
 	int toff = mxlb_block_target_off(s->type);
 	int glue = toff >= 0 && s->type != MXLB_TYPE_CNAME && s->type != MXLB_TYPE_PTR;
+	struct mxlb_gluesrc g = mxlb_build_gluesrc(b);
 
 	mxlb_block_writer_reset(w);
 	for (uint32_t k = 0; k < s->count; k++) {
@@ -312,7 +332,7 @@ int64_t mxlb_block_rrset(struct mxlb_blockw *w, struct mxlb_build *b, const stru
 	for (uint32_t k = 0; glue && k < s->count; k++) {
 		const struct mxlb_src_rr *r = &b->src.v[s->first + k];
 		if (r->rdlen > toff)
-			mxlb_block_glue(w, b, b->srcdata.v + r->rdata + toff);
+			mxlb_block_glue(w, &g, b->srcdata.v + r->rdata + toff);
 	}
-	return mxlb_block_finish(w, b);
+	return mxlb_block_finish(w, &b->sink);
 }

@@ -47,13 +47,51 @@ struct mxlb_bset {
 	uint16_t type;
 };
 
+/* Where encoded blocks go: the base's fixed blocks, or one pool's. */
+struct mxlb_sink {
+	MXLB_VEC(struct mxlb_block) blocks;
+	MXLB_VEC(uint8_t) blob;
+	MXLB_VEC(uint16_t) aux;
+};
+
+/* Where the additional section finds the A and AAAA records of a target:
+ * the builder's name table while loading, a base's at run time. */
+struct mxlb_gluesrc {
+	const struct mxlb_slot *slots;
+	uint32_t mask;
+	const struct mxlb_node *nodes;
+	const uint8_t *names;
+	const struct mxlb_glue *glue;
+	const uint8_t *gluedata;
+};
+
+/* Everything a compiled pool is made from. */
+#define MXLB_POOL_MEMBERS_MAX 255
+
+struct mxlb_pool_spec {
+	uint16_t type;
+	uint8_t mode;
+	uint32_t ttl;
+	uint32_t nworkers;
+	uint32_t owner;
+	uint32_t sharers;
+	uint16_t nmembers;
+	const uint8_t *rdata[MXLB_POOL_MEMBERS_MAX];
+	uint16_t rdlen[MXLB_POOL_MEMBERS_MAX];
+	uint16_t weight[MXLB_POOL_MEMBERS_MAX];
+	uint8_t state[MXLB_POOL_MEMBERS_MAX];
+	/* the pool this one replaces: counters carry over, per worker and per
+	 * member (matched by RDATA); NULL at load */
+	const struct mxlb_cpool *carry;
+};
+
 struct mxlb_build {
 	struct mxlb_image_opts opts;
 	const char *const *files;
 	char *err;
 	size_t errlen;
 
-	/* name table under construction (moved into the image at the end) */
+	/* name table under construction (moved into the base at the end) */
 	MXLB_VEC(struct mxlb_node) nodes;
 	MXLB_VEC(uint8_t) names;
 	struct mxlb_slot *slots;
@@ -65,18 +103,16 @@ struct mxlb_build {
 	uint32_t *node_bsets;		  /* first bset of each node (nodes.n + 1 entries) */
 
 	MXLB_VEC(struct mxlb_zone_ent) zones;
+	MXLB_VEC(struct mxlb_glue) glue;
+	MXLB_VEC(uint8_t) gluedata;
 
-	/* image arrays under construction */
 	MXLB_VEC(struct mxlb_rrref) refs;
-	MXLB_VEC(struct mxlb_block) blocks;
-	MXLB_VEC(uint8_t) blob;
-	MXLB_VEC(uint16_t) aux;
-	MXLB_VEC(uint32_t) sched;
-	MXLB_VEC(struct mxlb_pool) pools;
-	MXLB_VEC(struct mxlb_member) members;
-	MXLB_VEC(uint8_t) rdata;
+	MXLB_VEC(uint32_t) ref_single;
+	MXLB_VEC(struct mxlb_glue) singles;
+	struct mxlb_sink sink; /* the fixed blocks */
+	MXLB_VEC(struct mxlb_cpool *) pools;
 
-	/* pool sharing: open-addressed table of pool index + 1 by content hash */
+	/* pool sharing: open-addressed table of pool id + 1 by content hash */
 	uint32_t *pool_slots;
 	uint32_t *pool_hash;
 	uint32_t pool_mask;
@@ -97,6 +133,8 @@ int64_t mxlb_build_node(struct mxlb_build *b, const uint8_t *lname, uint16_t zon
 uint32_t mxlb_build_find(const struct mxlb_build *b, const uint8_t *lname);
 /* The bset of (node, type), or NULL. */
 const struct mxlb_bset *mxlb_build_bset(const struct mxlb_build *b, uint32_t node, uint16_t type);
+/* The glue source over the builder's tables (valid until they grow). */
+struct mxlb_gluesrc mxlb_build_gluesrc(const struct mxlb_build *b);
 
 /* zone.c: reads master file number FILE into b->src; sets up its zone entry. */
 int mxlb_zone_read(struct mxlb_build *b, uint16_t file);
@@ -111,20 +149,27 @@ enum { MXLB_SEC_ANSWER = 0, MXLB_SEC_AUTHORITY = 1, MXLB_SEC_ADDITIONAL = 2 };
 /* Appends one record. OWNER NULL means the query name (pointer 0xC00C). */
 int mxlb_block_rr(struct mxlb_blockw *w, int section, const uint8_t *owner, uint16_t type,
 		  uint32_t ttl, const uint8_t *rdata, uint16_t rdlen);
-/* Appends the in-zone A and AAAA RRsets of TARGET to the additional section. */
-int mxlb_block_glue(struct mxlb_blockw *w, struct mxlb_build *b, const uint8_t *target);
-/* Stores the written records as a new block; returns its index or -errno. */
-int64_t mxlb_block_finish(struct mxlb_blockw *w, struct mxlb_build *b);
-/* Writes the records of bset S as a block (answer section) with glue for
- * NS, MX and SRV targets. Returns the block index or -errno. */
+/* Appends the in-zone A and AAAA records of TARGET to the additional section. */
+int mxlb_block_glue(struct mxlb_blockw *w, const struct mxlb_gluesrc *g, const uint8_t *target);
+/* Stores the written records as a new block of S; returns its index or -errno. */
+int64_t mxlb_block_finish(struct mxlb_blockw *w, struct mxlb_sink *s);
+void mxlb_sink_free(struct mxlb_sink *s);
+/* Writes the records of bset S as a fixed block (answer section) with glue
+ * for NS, MX and SRV targets. Returns the block index or -errno. */
 int64_t mxlb_block_rrset(struct mxlb_blockw *w, struct mxlb_build *b, const struct mxlb_bset *s);
 
 /* Offset of the target name in RDATA of TYPE (MX exchange, SRV target, NS,
  * CNAME), or -1 when the type has none. */
 int mxlb_block_target_off(uint16_t type);
 
-/* pool.c: compiles bset S (MX, SRV, A or AAAA with 2+ records) into a pool,
- * reusing an identical one. Returns the pool index or -errno. */
+/* pool.c: compiles SPEC into a new pool. Returns NULL and sets *ERR to a
+ * negative errno on failure. */
+struct mxlb_cpool *mxlb_pool_new(const struct mxlb_pool_spec *spec, const struct mxlb_gluesrc *g,
+				 struct mxlb_blockw *w, int *err);
+/* The spec of an existing pool, to be modified and rebuilt. */
+void mxlb_pool_spec_of(const struct mxlb_cpool *p, struct mxlb_pool_spec *spec);
+/* Compiles bset S (MX, SRV, A or AAAA with 2+ records) into a pool of the
+ * builder, reusing an identical one. Returns the pool id or -errno. */
 int64_t mxlb_pool_compile(struct mxlb_build *b, struct mxlb_blockw *w, const struct mxlb_bset *s);
 
 #endif

@@ -48,7 +48,8 @@ void mxlb_build_log(struct mxlb_build *b, const char *fmt, ...)
 
 void mxlb_image_opts_init(struct mxlb_image_opts *opts)
 {
-	*opts = (struct mxlb_image_opts){.mx_mode = MXLB_MODE_PREFER, .a_mode = MXLB_MODE_ROTATE};
+	*opts = (struct mxlb_image_opts){
+	    .mx_mode = MXLB_MODE_PREFER, .a_mode = MXLB_MODE_ROTATE, .nworkers = 16};
 }
 
 /* --- name table ------------------------------------------------------- */
@@ -143,6 +144,16 @@ const struct mxlb_bset *mxlb_build_bset(const struct mxlb_build *b, uint32_t nod
 	return NULL;
 }
 
+struct mxlb_gluesrc mxlb_build_gluesrc(const struct mxlb_build *b)
+{
+	return (struct mxlb_gluesrc){.slots = b->slots,
+				     .mask = b->mask,
+				     .nodes = b->nodes.v,
+				     .names = b->names.v,
+				     .glue = b->glue.v,
+				     .gluedata = b->gluedata.v};
+}
+
 /* --- RRsets ----------------------------------------------------------- */
 
 static int src_cmp(const void *x, const void *y)
@@ -229,6 +240,36 @@ static int group_rrsets(struct mxlb_build *b)
 	return 0;
 }
 
+/* The A and AAAA records of every name, kept for the additional section of
+ * pools built now and at run time. */
+static int collect_glue(struct mxlb_build *b)
+{
+	static const uint16_t types[] = {MXLB_TYPE_A, MXLB_TYPE_AAAA};
+
+	for (uint32_t n = 0; n < b->nodes.n; n++) {
+		b->nodes.v[n].glue = (uint32_t)b->glue.n;
+		for (size_t t = 0; t < 2; t++) {
+			const struct mxlb_bset *s = mxlb_build_bset(b, n, types[t]);
+			for (uint32_t k = 0; s && k < s->count; k++) {
+				const struct mxlb_src_rr *r = &b->src.v[s->first + k];
+				if (MXLB_VEC_RESERVE(b->glue, 1) ||
+				    MXLB_VEC_RESERVE(b->gluedata, r->rdlen))
+					return -ENOMEM;
+				b->glue.v[b->glue.n++] =
+				    (struct mxlb_glue){.rdata = (uint32_t)b->gluedata.n,
+						       .ttl = s->ttl,
+						       .type = s->type,
+						       .rdlen = r->rdlen};
+				memcpy(b->gluedata.v + b->gluedata.n, b->srcdata.v + r->rdata,
+				       r->rdlen);
+				b->gluedata.n += r->rdlen;
+			}
+		}
+		b->nodes.v[n].nglue = (uint16_t)(b->glue.n - b->nodes.v[n].glue);
+	}
+	return 0;
+}
+
 /* The SOA in the authority section of negative answers, with the TTL of
  * RFC 2308 §3: min(SOA TTL, SOA MINIMUM). */
 static int compile_soa(struct mxlb_build *b, struct mxlb_blockw *w, struct mxlb_zone_ent *z)
@@ -242,7 +283,7 @@ static int compile_soa(struct mxlb_build *b, struct mxlb_blockw *w, struct mxlb_
 	mxlb_block_writer_reset(w);
 	mxlb_block_rr(w, MXLB_SEC_AUTHORITY, b->names.v + b->nodes.v[z->apex].name, MXLB_TYPE_SOA,
 		      s->ttl < minimum ? s->ttl : minimum, b->srcdata.v + r->rdata, r->rdlen);
-	int64_t bi = mxlb_block_finish(w, b);
+	int64_t bi = mxlb_block_finish(w, &b->sink);
 	if (bi < 0)
 		return (int)bi;
 	z->soa = (uint32_t)bi;
@@ -261,7 +302,8 @@ static int compile(struct mxlb_build *b)
 		rc = compile_soa(b, w, &b->zones.v[z]);
 	for (uint32_t n = 0; n < b->nodes.n && rc == 0; n++) {
 		uint32_t lo = b->node_bsets[n], hi = b->node_bsets[n + 1];
-		if (MXLB_VEC_RESERVE(b->refs, hi - lo)) {
+		if (MXLB_VEC_RESERVE(b->refs, hi - lo) ||
+		    MXLB_VEC_RESERVE(b->ref_single, hi - lo)) {
 			rc = -ENOMEM;
 			break;
 		}
@@ -282,12 +324,28 @@ static int compile(struct mxlb_build *b)
 							 : strerror((int)-idx));
 				break;
 			}
-			b->refs.v[b->refs.n++] =
-			    (struct mxlb_rrref){.type = s->type,
-						.kind = pool ? MXLB_REF_POOL : MXLB_REF_BLOCK,
-						.idx = (uint32_t)idx};
+			b->refs.v[b->refs.n++] = (struct mxlb_rrref){
+			    .type = s->type, .val = (uint32_t)idx | (pool ? MXLB_REF_POOL : 0)};
 			if (s->type == MXLB_TYPE_CNAME)
 				b->nodes.v[n].cname = (uint32_t)idx;
+			b->ref_single.v[b->ref_single.n++] = MXLB_NONE;
+			if (!pool && mxlb_pool_type(s->type)) {
+				const struct mxlb_src_rr *r = &b->src.v[s->first];
+				if (MXLB_VEC_RESERVE(b->singles, 1) ||
+				    MXLB_VEC_RESERVE(b->gluedata, r->rdlen)) {
+					rc = -ENOMEM;
+					break;
+				}
+				b->ref_single.v[b->ref_single.n - 1] = (uint32_t)b->singles.n;
+				b->singles.v[b->singles.n++] =
+				    (struct mxlb_glue){.rdata = (uint32_t)b->gluedata.n,
+						       .ttl = s->ttl,
+						       .type = s->type,
+						       .rdlen = r->rdlen};
+				memcpy(b->gluedata.v + b->gluedata.n, b->srcdata.v + r->rdata,
+				       r->rdlen);
+				b->gluedata.n += r->rdlen;
+			}
 		}
 	}
 	mxlb_block_writer_free(w);
@@ -304,16 +362,52 @@ static void build_free(struct mxlb_build *b)
 	free(b->bsets.v);
 	free(b->node_bsets);
 	free(b->zones.v);
+	free(b->glue.v);
+	free(b->gluedata.v);
 	free(b->refs.v);
-	free(b->blocks.v);
-	free(b->blob.v);
-	free(b->aux.v);
-	free(b->sched.v);
+	free(b->ref_single.v);
+	free(b->singles.v);
+	mxlb_sink_free(&b->sink);
+	for (size_t i = 0; i < b->pools.n; i++)
+		mxlb_pool_free(b->pools.v[i]);
 	free(b->pools.v);
-	free(b->members.v);
-	free(b->rdata.v);
 	free(b->pool_slots);
 	free(b->pool_hash);
+}
+
+static void base_free(struct mxlb_base *base)
+{
+	if (!base)
+		return;
+	free(base->slots);
+	free(base->nodes);
+	free(base->names);
+	free(base->refs);
+	free(base->blocks);
+	free(base->blob);
+	free(base->aux);
+	free(base->zones);
+	free(base->glue);
+	free(base->gluedata);
+	free(base->ref_single);
+	free(base->singles);
+	free(base);
+}
+
+/* Copies the base's tables into the version, where the packet path reads
+ * them with one pointer less. */
+static void image_bind(struct mxlb_image *img, struct mxlb_base *base)
+{
+	img->base = base;
+	img->slots = base->slots;
+	img->mask = base->mask;
+	img->nodes = base->nodes;
+	img->names = base->names;
+	img->refs = base->refs;
+	img->blocks = base->blocks;
+	img->blob = base->blob;
+	img->aux = base->aux;
+	img->zones = base->zones;
 }
 
 int mxlb_image_load(struct mxlb_image **out, const char *const *files, size_t nfiles,
@@ -328,6 +422,8 @@ int mxlb_image_load(struct mxlb_image **out, const char *const *files, size_t nf
 		b.opts = *opts;
 	else
 		mxlb_image_opts_init(&b.opts);
+	if (b.opts.nworkers == 0)
+		b.opts.nworkers = 1;
 	if (nfiles == 0 || nfiles > 65535)
 		return mxlb_build_fail(&b, -EINVAL, "no zone files given");
 	if (table_grow(&b) < 0)
@@ -337,38 +433,51 @@ int mxlb_image_load(struct mxlb_image **out, const char *const *files, size_t nf
 	if (rc == 0)
 		rc = group_rrsets(&b);
 	if (rc == 0)
+		rc = collect_glue(&b);
+	if (rc == 0)
 		rc = compile(&b);
 	struct mxlb_image *img = rc == 0 ? calloc(1, sizeof(*img)) : NULL;
-	if (rc == 0 && !img)
+	struct mxlb_base *base = rc == 0 ? calloc(1, sizeof(*base)) : NULL;
+	if (rc == 0 && (!img || !base))
 		rc = -ENOMEM;
 	if (rc < 0) {
 		mxlb_build_fail(&b, rc, "%s", strerror(-rc));
+		free(img);
+		free(base);
 		build_free(&b);
 		return rc;
 	}
-	*img = (struct mxlb_image){
+	*base = (struct mxlb_base){
 	    .slots = b.slots,
 	    .mask = b.mask,
 	    .nnodes = (uint32_t)b.nodes.n,
 	    .nodes = b.nodes.v,
 	    .names = b.names.v,
 	    .refs = b.refs.v,
-	    .blocks = b.blocks.v,
-	    .blob = b.blob.v,
-	    .aux = b.aux.v,
-	    .sched = b.sched.v,
-	    .pools = b.pools.v,
-	    .members = b.members.v,
-	    .rdata = b.rdata.v,
+	    .nrefs = (uint32_t)b.refs.n,
+	    .blocks = b.sink.blocks.v,
+	    .nblocks = (uint32_t)b.sink.blocks.n,
+	    .blob = b.sink.blob.v,
+	    .aux = b.sink.aux.v,
 	    .zones = b.zones.v,
-	    .nblocks = (uint32_t)b.blocks.n,
-	    .npools = (uint32_t)b.pools.n,
 	    .nzones = (uint32_t)b.zones.n,
+	    .glue = b.glue.v,
+	    .gluedata = b.gluedata.v,
+	    .ref_single = b.ref_single.v,
+	    .singles = b.singles.v,
 	    .opts = b.opts,
+	    .versions = 1,
 	};
-	b.slots = NULL, b.nodes.v = NULL, b.names.v = NULL, b.refs.v = NULL, b.blocks.v = NULL;
-	b.blob.v = NULL, b.aux.v = NULL, b.sched.v = NULL, b.pools.v = NULL, b.members.v = NULL;
-	b.rdata.v = NULL, b.zones.v = NULL;
+	image_bind(img, base);
+	img->version = 1;
+	img->npools = (uint32_t)b.pools.n;
+	img->pools = b.pools.v;
+	img->patch.ref = MXLB_NONE;
+	b.slots = NULL, b.nodes.v = NULL, b.names.v = NULL, b.refs.v = NULL;
+	b.sink = (struct mxlb_sink){0};
+	b.zones.v = NULL, b.glue.v = NULL, b.gluedata.v = NULL;
+	b.ref_single.v = NULL, b.singles.v = NULL;
+	b.pools.v = NULL, b.pools.n = 0;
 	if (b.shared_pools)
 		mxlb_build_log(&b, "%u pools serve %llu more RRsets with identical members",
 			       img->npools, (unsigned long long)b.shared_pools);
@@ -377,23 +486,63 @@ int mxlb_image_load(struct mxlb_image **out, const char *const *files, size_t nf
 	return 0;
 }
 
+struct mxlb_image *mxlb_image_next(const struct mxlb_image *old)
+{
+	struct mxlb_image *img = malloc(sizeof(*img));
+	struct mxlb_cpool **pools = malloc((old->npools + 1) * sizeof(*pools));
+	if (!img || !pools) {
+		free(img);
+		free(pools);
+		return NULL;
+	}
+	*img = *old;
+	memcpy(pools, old->pools, old->npools * sizeof(*pools));
+	img->pools = pools;
+	img->version = old->version + 1;
+	img->patch.ref = MXLB_NONE;
+	img->base->versions++;
+	return img;
+}
+
+void mxlb_image_commit(struct mxlb_image *next)
+{
+	if (next->patch.ref == MXLB_NONE)
+		return;
+	__atomic_store_n(&next->base->refs[next->patch.ref].val, next->patch.val, __ATOMIC_RELEASE);
+	next->patch.ref = MXLB_NONE;
+}
+
+void mxlb_image_retire(struct mxlb_image *old, const struct mxlb_image *next)
+{
+	for (uint32_t i = 0; i < old->npools; i++) {
+		int kept = next && next->base == old->base && i < next->npools &&
+			   next->pools[i] == old->pools[i];
+		if (kept)
+			continue;
+		if (next && next->base == old->base && i < next->npools && next->pools[i])
+			mxlb_pool_settle(next->pools[i], old->pools[i]);
+		mxlb_pool_free(old->pools[i]);
+	}
+	free(old->pools);
+	if (--old->base->versions == 0)
+		base_free(old->base);
+	free(old);
+}
+
+void mxlb_image_discard(struct mxlb_image *next, const struct mxlb_image *cur)
+{
+	for (uint32_t i = 0; i < next->npools; i++)
+		if (i >= cur->npools || next->pools[i] != cur->pools[i])
+			mxlb_pool_free(next->pools[i]);
+	free(next->pools);
+	next->base->versions--;
+	free(next);
+}
+
 void mxlb_image_free(struct mxlb_image *img)
 {
-	if (!img)
-		return;
-	free(img->slots);
-	free(img->nodes);
-	free(img->names);
-	free(img->refs);
-	free(img->blocks);
-	free(img->blob);
-	free(img->aux);
-	free(img->sched);
-	free(img->pools);
-	free(img->members);
-	free(img->rdata);
-	free(img->zones);
-	free(img);
+	if (img)
+		mxlb_image_retire(img, NULL);
 }
 
 uint32_t mxlb_image_pool_count(const struct mxlb_image *img)
@@ -403,10 +552,10 @@ uint32_t mxlb_image_pool_count(const struct mxlb_image *img)
 
 uint32_t mxlb_image_zone_count(const struct mxlb_image *img)
 {
-	return img->nzones;
+	return img->base->nzones;
 }
 
 uint64_t mxlb_image_name_count(const struct mxlb_image *img)
 {
-	return img->nnodes;
+	return img->base->nnodes;
 }

@@ -1,6 +1,16 @@
-/* Compiled, immutable zone image: name table, RRsets in wire form, pools and
- * precomputed answer blocks. Built once on the slow path from RFC 1035 master
- * files; read concurrently by every worker without locks. */
+/* The zone image: what every worker reads to answer, built on the slow path
+ * from RFC 1035 master files and never modified while workers can see it.
+ *
+ * Two layers:
+ *   struct mxlb_base   names, nodes, fixed answer blocks, zones and glue:
+ *                      built at load and at zone reload, shared by every
+ *                      version built on top of it;
+ *   struct mxlb_image  one version: the base plus one compiled pool
+ *                      (struct mxlb_cpool) per pool id. A control change
+ *                      builds a new version that shares the base and every
+ *                      pool it did not touch; workers move to it by pointer
+ *                      swap under RCU.
+ */
 #ifndef MXLB_IMAGE_H
 #define MXLB_IMAGE_H
 
@@ -18,6 +28,7 @@ enum mxlb_mode {
 struct mxlb_image_opts {
 	enum mxlb_mode mx_mode; /* MX and SRV pools; default prefer */
 	enum mxlb_mode a_mode;	/* A and AAAA pools; default rotate */
+	uint32_t nworkers;	/* workers that will answer from the image; default 16 */
 	/* Slow-path log sink for zone-load notes (preference remaps, counts).
 	 * NULL: notes go to stderr. */
 	void (*log)(void *arg, const char *msg);
@@ -31,41 +42,55 @@ struct mxlb_image_opts {
  * to its start; the responder adds the block's offset in the message (the
  * "fixups"). Additional records can be dropped whole from the end. */
 struct mxlb_block {
-	uint32_t off; /* first octet in image->blob */
+	uint32_t off; /* first octet in the owner's blob */
 	uint16_t len; /* octets of all sections */
 	uint16_t req; /* octets of answer + authority: must fit, or TC */
 	uint16_t ancount;
 	uint16_t nscount;
 	uint16_t nadd; /* additional records */
 	uint16_t nfix; /* relative pointers */
-	uint32_t aux;  /* image->aux[aux..]: nadd end offsets, then nfix fixups */
+	uint32_t aux;  /* the owner's aux[aux..]: nadd end offsets, then nfix fixups */
 };
 
-/* What answers a (name, type): a fixed block or a pool. */
-enum { MXLB_REF_BLOCK = 0, MXLB_REF_POOL = 1 };
+/* What answers a (name, type): a fixed block of the base or a pool of the
+ * version. VAL is read and written as one 32-bit word, so that an RRset that
+ * grows into a pool at run time can be switched while workers read it. */
+#define MXLB_REF_POOL 0x80000000u
+#define MXLB_REF_IDX  0x7fffffffu
 
 struct mxlb_rrref {
 	uint16_t type;
-	uint16_t kind;
-	uint32_t idx; /* block or pool index */
+	uint16_t pad;
+	uint32_t val; /* block index, or MXLB_REF_POOL | pool id */
 };
 
 #define MXLB_NONE UINT32_MAX
 
 struct mxlb_node {
-	uint32_t name;	/* lower-case wire name in image->names */
-	uint32_t refs;	/* image->refs[refs .. refs+nrefs) */
+	uint32_t name;	/* lower-case wire name in names */
+	uint32_t refs;	/* refs[refs .. refs+nrefs) */
 	uint32_t cname; /* block of the CNAME RRset here, or MXLB_NONE */
+	uint32_t glue;	/* glue[glue .. glue+nglue): this name's A and AAAA records */
 	uint16_t nrefs;
 	uint16_t zone;
+	uint16_t nglue;
 	uint8_t name_len;
+};
+
+/* An address record kept for the additional section of pools rebuilt at run
+ * time. */
+struct mxlb_glue {
+	uint32_t rdata; /* in gluedata */
+	uint32_t ttl;
+	uint16_t type;
+	uint16_t rdlen;
 };
 
 /* Member states (DESIGN §2). */
 enum { MXLB_MEMBER_UP = 0, MXLB_MEMBER_DRAIN = 1, MXLB_MEMBER_DOWN = 2 };
 
 struct mxlb_member {
-	uint32_t rdata; /* RDATA in image->rdata, names uncompressed */
+	uint32_t rdata; /* RDATA in the pool's rdata, names uncompressed */
 	uint16_t rdlen;
 	uint16_t pref; /* MX preference / SRV priority as loaded; 0 for A/AAAA */
 	uint16_t weight;
@@ -73,15 +98,43 @@ struct mxlb_member {
 	uint8_t group; /* preference group, 0 = most preferred */
 };
 
-struct mxlb_pool {
-	uint32_t sched;	  /* image->sched[sched .. sched+len): block per turn */
-	uint32_t len;	  /* schedule length, >= 1 */
-	uint32_t members; /* image->members[members .. members+nmembers) */
+/* A worker's private part of a pool, one cache line or more, written only
+ * by that worker: its round-robin counter and the answers it gave with each
+ * member selected. */
+struct mxlb_stripe {
+	uint32_t rr; /* next turn; MXLB_NONE until the worker's first answer */
+	uint32_t pad;
+	uint64_t served[]; /* per selectable block */
+};
+
+/* A compiled pool: immutable once published, except for the workers'
+ * stripes. */
+struct mxlb_cpool {
+	/* read per query */
+	uint32_t len;	       /* schedule length, >= 1 */
+	uint32_t stride;       /* octets per stripe, a multiple of 64 */
+	const uint16_t *sched; /* turn -> block */
+	const struct mxlb_block *blocks;
+	const uint8_t *blob;
+	const uint16_t *aux;
+	uint8_t *stripes; /* nworkers stripes */
+	/* control plane */
+	uint32_t nworkers;
+	uint32_t nblocks;
 	uint32_t ttl;
-	uint16_t nmembers;
+	uint32_t owner;	  /* node of the first owner */
+	uint32_t sharers; /* owners whose RRset this pool is */
 	uint16_t type;
-	uint8_t mode; /* enum mxlb_mode */
+	uint16_t nmembers;
+	uint8_t mode;
 	uint8_t ngroups;
+	uint8_t failopen;	      /* no member up: answering with all of them */
+	uint8_t remapped;	      /* preferences renumbered 10, 20, ... */
+	const uint16_t *block_member; /* block -> member */
+	const uint16_t *value;	      /* preference shown by the selected member, per group */
+	struct mxlb_member *members;
+	uint8_t *rdata;
+	uint64_t *served_base; /* per member: answers before the last rebuild */
 };
 
 struct mxlb_zone_ent {
@@ -95,26 +148,89 @@ struct mxlb_slot {
 	uint32_t node; /* node index + 1; 0 = empty */
 };
 
-struct mxlb_image {
+struct mxlb_base {
 	struct mxlb_slot *slots;
 	uint32_t mask;
 	uint32_t nnodes;
 	struct mxlb_node *nodes;
 	uint8_t *names;
 	struct mxlb_rrref *refs;
+	uint32_t nrefs;
 	struct mxlb_block *blocks;
+	uint32_t nblocks;
 	uint8_t *blob;
 	uint16_t *aux;
-	uint32_t *sched;
-	struct mxlb_pool *pools;
-	struct mxlb_member *members;
-	uint8_t *rdata;
 	struct mxlb_zone_ent *zones;
-	uint32_t nblocks;
-	uint32_t npools;
 	uint32_t nzones;
+	struct mxlb_glue *glue;
+	uint8_t *gluedata;
+	/* one-record MX, SRV, A and AAAA RRsets, which a member add turns into
+	 * pools: ref index -> singles[] (data in gluedata), or MXLB_NONE */
+	uint32_t *ref_single;
+	struct mxlb_glue *singles;
 	struct mxlb_image_opts opts;
+	uint32_t versions; /* images built on this base and not yet freed */
 };
+
+/* A one-word change to the base that a version needs once no worker reads
+ * an older version (mxlb_image_commit). */
+struct mxlb_patch {
+	uint32_t ref; /* index in refs, or MXLB_NONE */
+	uint32_t val;
+};
+
+struct mxlb_image {
+	/* copied from the base: the packet path reads only this struct */
+	const struct mxlb_slot *slots;
+	uint32_t mask;
+	uint32_t npools;
+	const struct mxlb_node *nodes;
+	const uint8_t *names;
+	const struct mxlb_rrref *refs;
+	const struct mxlb_block *blocks;
+	const uint8_t *blob;
+	const uint16_t *aux;
+	const struct mxlb_zone_ent *zones;
+	struct mxlb_cpool **pools;
+	/* control plane */
+	struct mxlb_base *base;
+	uint64_t version;
+	struct mxlb_patch patch;
+};
+
+/* Default options: prefer for MX/SRV, rotate for A/AAAA, 16 workers, log to
+ * stderr. */
+void mxlb_image_opts_init(struct mxlb_image_opts *opts);
+
+/* Loads and compiles NFILES master files into a new image (version 1). The
+ * apex of each file is its SOA owner. On failure returns a negative errno and
+ * writes "FILE:LINE: reason" into ERR. */
+int mxlb_image_load(struct mxlb_image **out, const char *const *files, size_t nfiles,
+		    const struct mxlb_image_opts *opts, char *err, size_t errlen);
+
+/* Frees an image that no worker reads any more, with its base and pools. */
+void mxlb_image_free(struct mxlb_image *img);
+
+/* A new version of OLD sharing its base and pools (the caller replaces
+ * pools): version + 1, no patch. NULL on allocation failure. */
+struct mxlb_image *mxlb_image_next(const struct mxlb_image *old);
+
+/* Once no worker reads a version older than NEXT: applies NEXT's patch to the
+ * base. */
+void mxlb_image_commit(struct mxlb_image *next);
+
+/* Once no worker reads OLD, which NEXT replaced: frees OLD and whatever of it
+ * NEXT does not share (pools, and the base when NEXT has another). */
+void mxlb_image_retire(struct mxlb_image *old, const struct mxlb_image *next);
+
+/* Frees NEXT, never published, built from CUR by mxlb_image_next: the pools
+ * NEXT has that CUR does not. */
+void mxlb_image_discard(struct mxlb_image *next, const struct mxlb_image *cur);
+
+/* Number of pools; pool ids are 0 .. count-1. */
+uint32_t mxlb_image_pool_count(const struct mxlb_image *img);
+uint32_t mxlb_image_zone_count(const struct mxlb_image *img);
+uint64_t mxlb_image_name_count(const struct mxlb_image *img);
 
 /* Exact-match lookup of a lower-case wire name of LEN octets with hash HASH
  * (mxlb_name_hash). Returns the node or NULL. */
@@ -132,21 +248,5 @@ mxlb_image_find(const struct mxlb_image *img, const uint8_t *lname, size_t len, 
 		}
 	}
 }
-
-/* Default options: prefer for MX/SRV, rotate for A/AAAA, log to stderr. */
-void mxlb_image_opts_init(struct mxlb_image_opts *opts);
-
-/* Loads and compiles NFILES master files into a new image. The apex of each
- * file is its SOA owner. On failure returns a negative errno and writes
- * "FILE:LINE: reason" into ERR. */
-int mxlb_image_load(struct mxlb_image **out, const char *const *files, size_t nfiles,
-		    const struct mxlb_image_opts *opts, char *err, size_t errlen);
-
-void mxlb_image_free(struct mxlb_image *img);
-
-/* Number of pools; pool ids are 0 .. count-1 and index per-worker counters. */
-uint32_t mxlb_image_pool_count(const struct mxlb_image *img);
-uint32_t mxlb_image_zone_count(const struct mxlb_image *img);
-uint64_t mxlb_image_name_count(const struct mxlb_image *img);
 
 #endif

@@ -6,15 +6,13 @@
 
 #include "build.h"
 
-size_t mxlb_pool_swrr(const uint16_t *weights, size_t n, uint32_t *out)
+size_t mxlb_pool_swrr(const uint16_t *weights, size_t n, uint16_t *out)
 {
-	int64_t cur[n];
+	int64_t cur[MXLB_POOL_MEMBERS_MAX] = {0};
 	int64_t total = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		cur[i] = 0;
+	for (size_t i = 0; i < n; i++)
 		total += weights[i];
-	}
 	for (int64_t t = 0; t < total; t++) {
 		size_t best = 0;
 		for (size_t i = 0; i < n; i++) {
@@ -23,15 +21,334 @@ size_t mxlb_pool_swrr(const uint16_t *weights, size_t n, uint32_t *out)
 				best = i;
 		}
 		cur[best] -= total;
-		out[t] = (uint32_t)best;
+		out[t] = (uint16_t)best;
 	}
 	return (size_t)total;
 }
 
-static uint32_t content_hash(uint16_t type, uint32_t ttl, const struct mxlb_build *b,
-			     const struct mxlb_bset *s)
+static int rdata_equal(const uint8_t *x, uint16_t xl, const uint8_t *y, uint16_t yl)
 {
-	uint32_t h = MXLB_NAME_HASH_SEED ^ type ^ (ttl * 0x9e3779b1u);
+	if (xl != yl)
+		return 0;
+	for (uint16_t i = 0; i < xl; i++)
+		if (mxlb_name_lower[x[i]] != mxlb_name_lower[y[i]])
+			return 0;
+	return 1;
+}
+
+int mxlb_pool_member_find(const struct mxlb_cpool *p, const uint8_t *rdata, uint16_t rdlen)
+{
+	for (uint16_t m = 0; m < p->nmembers; m++)
+		if (rdata_equal(p->rdata + p->members[m].rdata, p->members[m].rdlen, rdata, rdlen))
+			return m;
+	return -1;
+}
+
+void mxlb_pool_free(struct mxlb_cpool *p)
+{
+	if (!p)
+		return;
+	free((void *)p->sched);
+	free((void *)p->blocks);
+	free((void *)p->blob);
+	free((void *)p->aux);
+	free(p->stripes);
+	free((void *)p->block_member);
+	free((void *)p->value);
+	free(p->members);
+	free(p->rdata);
+	free(p->served_base);
+	free(p);
+}
+
+/* Answers of OLD's member M over its workers' stripes. */
+static uint64_t stripe_sum(const struct mxlb_cpool *p, uint16_t m)
+{
+	uint64_t sum = 0;
+	for (uint32_t w = 0; w < p->nworkers; w++) {
+		const struct mxlb_stripe *s = mxlb_pool_stripe(p, w);
+		for (uint32_t k = 0; k < p->nblocks; k++)
+			if (p->block_member[k] == m)
+				sum += __atomic_load_n(&s->served[k], __ATOMIC_RELAXED);
+	}
+	return sum;
+}
+
+uint64_t mxlb_pool_served(const struct mxlb_cpool *p, uint16_t m)
+{
+	return p->served_base[m] + stripe_sum(p, m);
+}
+
+static void carry_served(struct mxlb_cpool *new, const struct mxlb_cpool *old)
+{
+	for (uint16_t m = 0; m < new->nmembers; m++) {
+		int o = mxlb_pool_member_find(old, new->rdata + new->members[m].rdata,
+					      new->members[m].rdlen);
+		new->served_base[m] = o < 0 ? 0 : mxlb_pool_served(old, (uint16_t)o);
+	}
+}
+
+void mxlb_pool_settle(struct mxlb_cpool *new, const struct mxlb_cpool *old)
+{
+	carry_served(new, old);
+}
+
+/* The preference value each group shows (DESIGN §3, prefer mode): group g's
+ * selected member keeps V[g] and the others of its group show V[g] + 1, which
+ * must stay below V[g+1]. Where some group of two or more members has no such
+ * room, every group is renumbered 10, 20, 30, ... keeping their order. */
+static int group_values(struct mxlb_cpool *p, uint16_t *val)
+{
+	uint16_t size[MXLB_POOL_MEMBERS_MAX] = {0};
+	int remap = 0;
+
+	for (uint16_t i = 0; i < p->nmembers; i++) {
+		val[p->members[i].group] = p->members[i].pref;
+		size[p->members[i].group]++;
+	}
+	if (p->type != MXLB_TYPE_MX && p->type != MXLB_TYPE_SRV)
+		return 0;
+	for (unsigned g = 0; g < p->ngroups; g++) {
+		uint32_t next = g + 1 < p->ngroups ? val[g + 1] : 65536;
+		if (size[g] >= 2 && (uint32_t)val[g] + 1 >= next)
+			remap = 1;
+	}
+	if (!remap || p->mode != MXLB_MODE_PREFER)
+		return 0;
+	for (unsigned g = 0; g < p->ngroups; g++)
+		val[g] = (uint16_t)(10 * (g + 1));
+	return 1;
+}
+
+/* Preference groups: distinct values in ascending order. */
+static void make_groups(struct mxlb_cpool *p)
+{
+	uint32_t prev = UINT32_MAX;
+	p->ngroups = 0;
+	for (unsigned g = 0;; g++) {
+		uint32_t lo = 65536;
+		for (uint16_t k = 0; k < p->nmembers; k++)
+			if ((prev == UINT32_MAX || p->members[k].pref > prev) &&
+			    p->members[k].pref < lo)
+				lo = p->members[k].pref;
+		if (lo == 65536)
+			break;
+		for (uint16_t k = 0; k < p->nmembers; k++)
+			if (p->members[k].pref == lo)
+				p->members[k].group = (uint8_t)g;
+		p->ngroups = (uint8_t)(g + 1);
+		prev = lo;
+	}
+}
+
+static int put_member(struct mxlb_blockw *w, const struct mxlb_cpool *p,
+		      const struct mxlb_member *m, int rewrite, uint16_t pref)
+{
+	uint8_t rd[65535];
+	memcpy(rd, p->rdata + m->rdata, m->rdlen);
+	if (rewrite && (p->type == MXLB_TYPE_MX || p->type == MXLB_TYPE_SRV) && m->rdlen >= 2)
+		mxlb_wire_put16(rd, pref);
+	return mxlb_block_rr(w, MXLB_SEC_ANSWER, NULL, p->type, p->ttl, rd, m->rdlen);
+}
+
+/* One answer block per member that can be selected (DESIGN §3), then the
+ * schedule that maps turns to blocks. */
+static int build_blocks(struct mxlb_cpool *p, const struct mxlb_gluesrc *g, struct mxlb_blockw *w,
+			const uint16_t *val, struct mxlb_sink *sink, uint16_t *up, size_t *nupp)
+{
+	const struct mxlb_member *m = p->members;
+	uint16_t n = p->nmembers;
+	int act = 0;
+	size_t nup = 0;
+
+	/* The active group: the most preferred one with an up member. If every
+	 * member is down or drained, answer with all of them (fail open). */
+	p->failopen = 1;
+	for (int gi = 0; gi < p->ngroups && p->failopen; gi++)
+		for (uint16_t i = 0; i < n; i++)
+			if (m[i].group == gi && m[i].state == MXLB_MEMBER_UP) {
+				p->failopen = 0;
+				act = gi;
+				break;
+			}
+#define IS_UP(i) (p->failopen || m[i].state == MXLB_MEMBER_UP)
+	for (uint16_t i = 0; i < n; i++)
+		if (m[i].group == act && IS_UP(i))
+			up[nup++] = i;
+
+	int prefer =
+	    p->mode == MXLB_MODE_PREFER && p->type != MXLB_TYPE_A && p->type != MXLB_TYPE_AAAA;
+	int single = p->mode == MXLB_MODE_SINGLE;
+	int toff = mxlb_block_target_off(p->type);
+	for (size_t k = 0; k < nup; k++) {
+		uint16_t order[MXLB_POOL_MEMBERS_MAX], vals[MXLB_POOL_MEMBERS_MAX], cnt = 0;
+		uint16_t maxup = 0;
+		for (size_t j = 0; j < nup && !(single && j > 0); j++) {
+			order[cnt] = up[(k + j) % nup];
+			vals[cnt++] = j == 0 ? val[act] : (uint16_t)(val[act] + 1);
+		}
+		for (int gi = 0; gi < p->ngroups && !single; gi++)
+			for (uint16_t i = 0; gi != act && i < n; i++)
+				if (m[i].group == gi && IS_UP(i)) {
+					order[cnt] = i;
+					vals[cnt++] = val[gi];
+				}
+		for (uint16_t j = 0; j < cnt; j++)
+			if ((prefer ? vals[j] : m[order[j]].pref) > maxup)
+				maxup = prefer ? vals[j] : m[order[j]].pref;
+		/* Drained members: listed after every up member, with a value
+		 * that no up member shares, so that no client tries them first. */
+		uint16_t drainval = maxup == 65535 ? 65535 : (uint16_t)(maxup + 1);
+		for (uint16_t i = 0; !p->failopen && !single && i < n; i++)
+			if (m[i].state == MXLB_MEMBER_DRAIN) {
+				order[cnt] = i;
+				vals[cnt++] = drainval;
+			}
+
+		mxlb_block_writer_reset(w);
+		for (uint16_t j = 0; j < cnt; j++) {
+			int drained = m[order[j]].state == MXLB_MEMBER_DRAIN && !p->failopen;
+			put_member(w, p, &m[order[j]], prefer || drained,
+				   prefer || drained ? vals[j] : m[order[j]].pref);
+		}
+		for (uint16_t j = 0; toff >= 0 && j < cnt; j++)
+			if (m[order[j]].rdlen > toff)
+				mxlb_block_glue(w, g, p->rdata + m[order[j]].rdata + toff);
+		int64_t bi = mxlb_block_finish(w, sink);
+		if (bi < 0)
+			return (int)bi;
+	}
+#undef IS_UP
+	*nupp = nup;
+	return 0;
+}
+
+struct mxlb_cpool *mxlb_pool_new(const struct mxlb_pool_spec *spec, const struct mxlb_gluesrc *g,
+				 struct mxlb_blockw *w, int *err)
+{
+	struct mxlb_cpool *p = calloc(1, sizeof(*p));
+	struct mxlb_sink sink = {0};
+	uint16_t val[MXLB_POOL_MEMBERS_MAX], up[MXLB_POOL_MEMBERS_MAX], wts[MXLB_POOL_MEMBERS_MAX];
+	size_t rdtotal = 0, nup = 0;
+	int rc = -ENOMEM;
+
+	if (!p)
+		goto fail;
+	if (spec->nmembers == 0 || spec->nmembers > MXLB_POOL_MEMBERS_MAX || spec->nworkers == 0) {
+		rc = -EINVAL;
+		goto fail;
+	}
+	*p = (struct mxlb_cpool){
+	    .nworkers = spec->nworkers,
+	    .ttl = spec->ttl,
+	    .owner = spec->owner,
+	    .sharers = spec->sharers,
+	    .type = spec->type,
+	    .nmembers = spec->nmembers,
+	    .mode = spec->mode,
+	};
+	for (uint16_t i = 0; i < spec->nmembers; i++)
+		rdtotal += spec->rdlen[i];
+	p->members = calloc(spec->nmembers, sizeof(*p->members));
+	p->rdata = malloc(rdtotal ? rdtotal : 1);
+	p->served_base = calloc(spec->nmembers, sizeof(uint64_t));
+	if (!p->members || !p->rdata || !p->served_base)
+		goto fail;
+	rdtotal = 0;
+	for (uint16_t i = 0; i < spec->nmembers; i++) {
+		int mxsrv = spec->type == MXLB_TYPE_MX || spec->type == MXLB_TYPE_SRV;
+		p->members[i] = (struct mxlb_member){
+		    .rdata = (uint32_t)rdtotal,
+		    .rdlen = spec->rdlen[i],
+		    .pref = mxsrv && spec->rdlen[i] >= 2 ? mxlb_wire_get16(spec->rdata[i]) : 0,
+		    .weight = spec->weight[i] ? spec->weight[i] : 1,
+		    .state = spec->state[i],
+		};
+		memcpy(p->rdata + rdtotal, spec->rdata[i], spec->rdlen[i]);
+		rdtotal += spec->rdlen[i];
+	}
+	make_groups(p);
+	p->remapped = (uint8_t)group_values(p, val);
+	uint16_t *value = malloc(p->ngroups * sizeof(uint16_t));
+	if (!value)
+		goto fail;
+	memcpy(value, val, p->ngroups * sizeof(uint16_t));
+	p->value = value;
+
+	rc = build_blocks(p, g, w, val, &sink, up, &nup);
+	if (rc < 0)
+		goto fail;
+	rc = -ENOMEM;
+	p->nblocks = (uint32_t)nup;
+	uint16_t *bm = malloc(nup * sizeof(uint16_t));
+	size_t total = 0;
+	for (size_t k = 0; k < nup; k++) {
+		wts[k] = p->members[up[k]].weight;
+		total += wts[k];
+	}
+	uint16_t *sched = malloc(total * sizeof(uint16_t));
+	if (!bm || !sched) {
+		free(bm);
+		free(sched);
+		goto fail;
+	}
+	for (size_t k = 0; k < nup; k++)
+		bm[k] = up[k];
+	p->block_member = bm;
+	p->len = (uint32_t)mxlb_pool_swrr(wts, nup, sched);
+	p->sched = sched;
+	p->blocks = sink.blocks.v;
+	p->blob = sink.blob.v;
+	p->aux = sink.aux.v;
+	sink = (struct mxlb_sink){0};
+
+	p->stride = (uint32_t)((sizeof(struct mxlb_stripe) + nup * sizeof(uint64_t) + 63) & ~63ul);
+	p->stripes = aligned_alloc(64, (size_t)p->stride * p->nworkers);
+	if (!p->stripes)
+		goto fail;
+	memset(p->stripes, 0, (size_t)p->stride * p->nworkers);
+	for (uint32_t wi = 0; wi < p->nworkers; wi++) {
+		const struct mxlb_cpool *c = spec->carry;
+		mxlb_pool_stripe(p, wi)->rr =
+		    c && wi < c->nworkers
+			? __atomic_load_n(&mxlb_pool_stripe(c, wi)->rr, __ATOMIC_RELAXED)
+			: MXLB_NONE;
+	}
+	if (spec->carry)
+		carry_served(p, spec->carry);
+	return p;
+fail:
+	mxlb_sink_free(&sink);
+	mxlb_pool_free(p);
+	*err = rc;
+	return NULL;
+}
+
+void mxlb_pool_spec_of(const struct mxlb_cpool *p, struct mxlb_pool_spec *spec)
+{
+	*spec = (struct mxlb_pool_spec){
+	    .type = p->type,
+	    .mode = p->mode,
+	    .ttl = p->ttl,
+	    .nworkers = p->nworkers,
+	    .owner = p->owner,
+	    .sharers = p->sharers,
+	    .nmembers = p->nmembers,
+	    .carry = p,
+	};
+	for (uint16_t i = 0; i < p->nmembers; i++) {
+		spec->rdata[i] = p->rdata + p->members[i].rdata;
+		spec->rdlen[i] = p->members[i].rdlen;
+		spec->weight[i] = p->members[i].weight;
+		spec->state[i] = p->members[i].state;
+	}
+}
+
+/* --- pools of the builder: sharing by content ------------------------- */
+
+static uint32_t content_hash(const struct mxlb_build *b, const struct mxlb_bset *s)
+{
+	uint32_t h = MXLB_NAME_HASH_SEED ^ s->type ^ (s->ttl * 0x9e3779b1u);
 	for (uint32_t k = 0; k < s->count; k++) {
 		const struct mxlb_src_rr *r = &b->src.v[s->first + k];
 		const uint8_t *p = b->srcdata.v + r->rdata;
@@ -42,20 +359,16 @@ static uint32_t content_hash(uint16_t type, uint32_t ttl, const struct mxlb_buil
 	return h;
 }
 
-static int same_content(const struct mxlb_build *b, const struct mxlb_pool *p,
+static int same_content(const struct mxlb_build *b, const struct mxlb_cpool *p,
 			const struct mxlb_bset *s)
 {
 	if (p->type != s->type || p->ttl != s->ttl || p->nmembers != s->count)
 		return 0;
 	for (uint32_t k = 0; k < s->count; k++) {
 		const struct mxlb_src_rr *r = &b->src.v[s->first + k];
-		const struct mxlb_member *m = &b->members.v[p->members + k];
-		if (m->rdlen != r->rdlen)
+		const struct mxlb_member *m = &p->members[k];
+		if (!rdata_equal(p->rdata + m->rdata, m->rdlen, b->srcdata.v + r->rdata, r->rdlen))
 			return 0;
-		const uint8_t *x = b->rdata.v + m->rdata, *y = b->srcdata.v + r->rdata;
-		for (uint16_t i = 0; i < r->rdlen; i++)
-			if (mxlb_name_lower[x[i]] != mxlb_name_lower[y[i]])
-				return 0;
 	}
 	return 1;
 }
@@ -86,204 +399,60 @@ static int pool_table_grow(struct mxlb_build *b)
 	return 0;
 }
 
-/* The preference value each group shows (DESIGN §3, prefer mode): group g's
- * selected member keeps P[g] and the others of its group show P[g] + 1, which
- * must stay below P[g+1]. Where some group of two or more members has no such
- * room, every group is renumbered 10, 20, 30, ... keeping their order. */
-static int group_values(struct mxlb_build *b, const struct mxlb_pool *p, uint16_t *val,
-			const uint8_t *owner)
-{
-	const struct mxlb_member *m = &b->members.v[p->members];
-	uint16_t size[256] = {0};
-	int remap = 0;
-
-	for (uint16_t i = 0; i < p->nmembers; i++) {
-		val[m[i].group] = m[i].pref;
-		size[m[i].group]++;
-	}
-	for (unsigned g = 0; g < p->ngroups; g++) {
-		uint32_t next = g + 1 < p->ngroups ? val[g + 1] : 65536;
-		if (size[g] >= 2 && (uint32_t)val[g] + 1 >= next)
-			remap = 1;
-	}
-	if (!remap || p->mode != MXLB_MODE_PREFER)
-		return 0;
-	char text[1024];
-	mxlb_name_to_text(owner, text, sizeof(text));
-	mxlb_build_log(b,
-		       "%s %s: preferences remapped to 10, 20, ... (in order) so that each "
-		       "group has a free value for its other members",
-		       text, p->type == MXLB_TYPE_MX ? "MX" : "SRV");
-	for (unsigned g = 0; g < p->ngroups; g++)
-		val[g] = (uint16_t)(10 * (g + 1));
-	return 1;
-}
-
-static int put_member(struct mxlb_blockw *w, struct mxlb_build *b, const struct mxlb_pool *p,
-		      const struct mxlb_member *m, int rewrite, uint16_t pref)
-{
-	uint8_t rd[65535];
-	memcpy(rd, b->rdata.v + m->rdata, m->rdlen);
-	if (rewrite && (p->type == MXLB_TYPE_MX || p->type == MXLB_TYPE_SRV))
-		mxlb_wire_put16(rd, pref);
-	return mxlb_block_rr(w, MXLB_SEC_ANSWER, NULL, p->type, p->ttl, rd, m->rdlen);
-}
-
-/* One answer block per member that can be selected, then the schedule that
- * maps turns to blocks. */
-static int pool_build(struct mxlb_build *b, struct mxlb_blockw *w, uint32_t pi,
-		      const uint8_t *owner)
-{
-	struct mxlb_pool *p = &b->pools.v[pi];
-	const struct mxlb_member *m = &b->members.v[p->members];
-	uint16_t n = p->nmembers, val[256];
-	uint16_t up[n], wts[n];
-	uint32_t blk[n];
-	int failopen = 1, act = 0;
-	size_t nup = 0;
-
-	group_values(b, p, val, owner);
-	int prefer =
-	    p->mode == MXLB_MODE_PREFER && p->type != MXLB_TYPE_A && p->type != MXLB_TYPE_AAAA;
-
-	/* The active group: the most preferred one with an up member. If every
-	 * member is down or drained, answer with all of them (fail open). */
-	for (int g = 0; g < p->ngroups && failopen; g++)
-		for (uint16_t i = 0; i < n; i++)
-			if (m[i].group == g && m[i].state == MXLB_MEMBER_UP) {
-				failopen = 0;
-				act = g;
-				break;
-			}
-#define IS_UP(i) (failopen || m[i].state == MXLB_MEMBER_UP)
-	for (uint16_t i = 0; i < n; i++)
-		if (m[i].group == act && IS_UP(i)) {
-			wts[nup] = m[i].weight;
-			up[nup++] = i;
-		}
-
-	for (size_t k = 0; k < nup; k++) {
-		uint16_t order[n], vals[n], cnt = 0, maxup = 0;
-		for (size_t j = 0; j < nup; j++) {
-			order[cnt] = up[(k + j) % nup];
-			vals[cnt++] = j == 0 ? val[act] : (uint16_t)(val[act] + 1);
-			if (p->mode == MXLB_MODE_SINGLE)
-				break;
-		}
-		for (int g = 0; g < p->ngroups && p->mode != MXLB_MODE_SINGLE; g++)
-			for (uint16_t i = 0; g != act && i < n; i++)
-				if (m[i].group == g && IS_UP(i)) {
-					order[cnt] = i;
-					vals[cnt++] = val[g];
-				}
-		for (uint16_t j = 0; j < cnt; j++)
-			if (vals[j] > maxup)
-				maxup = vals[j];
-		/* Drained members: listed after every up member, with a value
-		 * that no up member shares, so that no client picks them first. */
-		uint16_t drainval = maxup == 65535 ? 65535 : (uint16_t)(maxup + 1);
-		for (uint16_t i = 0; !failopen && p->mode != MXLB_MODE_SINGLE && i < n; i++)
-			if (m[i].state == MXLB_MEMBER_DRAIN) {
-				order[cnt] = i;
-				vals[cnt++] = drainval;
-			}
-
-		mxlb_block_writer_reset(w);
-		for (uint16_t j = 0; j < cnt; j++)
-			put_member(
-			    w, b, p, &m[order[j]], prefer || m[order[j]].state == MXLB_MEMBER_DRAIN,
-			    prefer || m[order[j]].state == MXLB_MEMBER_DRAIN ? vals[j]
-									     : m[order[j]].pref);
-		int toff = mxlb_block_target_off(p->type);
-		for (uint16_t j = 0; toff >= 0 && j < cnt; j++)
-			if (m[order[j]].rdlen > toff)
-				mxlb_block_glue(w, b, b->rdata.v + m[order[j]].rdata + toff);
-		int64_t bi = mxlb_block_finish(w, b);
-		if (bi < 0)
-			return (int)bi;
-		blk[k] = (uint32_t)bi;
-	}
-#undef IS_UP
-
-	uint32_t total = 0;
-	for (size_t k = 0; k < nup; k++)
-		total += wts[k];
-	if (MXLB_VEC_RESERVE(b->sched, total))
-		return -ENOMEM;
-	p = &b->pools.v[pi];
-	p->sched = (uint32_t)b->sched.n;
-	p->len = (uint32_t)mxlb_pool_swrr(wts, nup, b->sched.v + b->sched.n);
-	for (uint32_t t = 0; t < p->len; t++)
-		b->sched.v[p->sched + t] = blk[b->sched.v[p->sched + t]];
-	b->sched.n += p->len;
-	return 0;
-}
-
 int64_t mxlb_pool_compile(struct mxlb_build *b, struct mxlb_blockw *w, const struct mxlb_bset *s)
 {
-	if (s->count > 255)
-		return mxlb_build_fail(b, -E2BIG, "%s:%u: pool of %u records; at most 255",
-				       b->files[b->src.v[s->first].file], b->src.v[s->first].line,
-				       s->count);
+	if (s->count > MXLB_POOL_MEMBERS_MAX)
+		return -E2BIG;
 	if (!b->pool_slots && pool_table_grow(b) < 0)
 		return -ENOMEM;
-	uint32_t h = content_hash(s->type, s->ttl, b, s);
+	uint32_t h = content_hash(b, s);
 	uint32_t i = h & b->pool_mask;
-	for (; b->pool_slots[i]; i = (i + 1) & b->pool_mask)
-		if (b->pool_hash[i] == h && same_content(b, &b->pools.v[b->pool_slots[i] - 1], s)) {
+	for (; b->pool_slots[i]; i = (i + 1) & b->pool_mask) {
+		struct mxlb_cpool *p = b->pools.v[b->pool_slots[i] - 1];
+		if (b->pool_hash[i] == h && same_content(b, p, s)) {
 			b->shared_pools++;
+			p->sharers++;
 			return b->pool_slots[i] - 1;
 		}
+	}
 
-	if (MXLB_VEC_RESERVE(b->pools, 1) || MXLB_VEC_RESERVE(b->members, s->count))
-		return -ENOMEM;
-	uint32_t pi = (uint32_t)b->pools.n++;
-	struct mxlb_pool *p = &b->pools.v[pi];
-	*p = (struct mxlb_pool){
-	    .members = (uint32_t)b->members.n,
-	    .nmembers = (uint16_t)s->count,
+	static struct mxlb_pool_spec spec; /* load is single-threaded; 3 KiB off the stack */
+	spec = (struct mxlb_pool_spec){
 	    .type = s->type,
-	    .ttl = s->ttl,
 	    .mode = (uint8_t)(s->type == MXLB_TYPE_MX || s->type == MXLB_TYPE_SRV ? b->opts.mx_mode
 										  : b->opts.a_mode),
+	    .ttl = s->ttl,
+	    .nworkers = b->opts.nworkers,
+	    .owner = s->node,
+	    .sharers = 1,
+	    .nmembers = (uint16_t)s->count,
 	};
 	for (uint32_t k = 0; k < s->count; k++) {
 		const struct mxlb_src_rr *r = &b->src.v[s->first + k];
-		if (MXLB_VEC_RESERVE(b->rdata, r->rdlen))
-			return -ENOMEM;
-		struct mxlb_member *m = &b->members.v[b->members.n++];
-		*m = (struct mxlb_member){
-		    .rdata = (uint32_t)b->rdata.n,
-		    .rdlen = r->rdlen,
-		    .pref = (s->type == MXLB_TYPE_MX || s->type == MXLB_TYPE_SRV) && r->rdlen >= 2
-				? mxlb_wire_get16(b->srcdata.v + r->rdata)
-				: 0,
-		    .weight = 1,
-		    .state = MXLB_MEMBER_UP,
-		};
-		memcpy(b->rdata.v + b->rdata.n, b->srcdata.v + r->rdata, r->rdlen);
-		b->rdata.n += r->rdlen;
+		spec.rdata[k] = b->srcdata.v + r->rdata;
+		spec.rdlen[k] = r->rdlen;
+		spec.weight[k] = 1;
+		spec.state[k] = MXLB_MEMBER_UP;
 	}
-	/* Preference groups: distinct values in ascending order. */
-	struct mxlb_member *m = &b->members.v[p->members];
-	uint32_t prev = UINT32_MAX;
-	for (unsigned g = 0;; g++) {
-		uint32_t lo = 65536;
-		for (uint16_t k = 0; k < p->nmembers; k++)
-			if ((prev == UINT32_MAX || m[k].pref > prev) && m[k].pref < lo)
-				lo = m[k].pref;
-		if (lo == 65536)
-			break;
-		for (uint16_t k = 0; k < p->nmembers; k++)
-			if (m[k].pref == lo)
-				m[k].group = (uint8_t)g;
-		p->ngroups = (uint8_t)(g + 1);
-		prev = lo;
-	}
-
-	int rc = pool_build(b, w, pi, b->names.v + b->nodes.v[s->node].name);
-	if (rc < 0)
+	struct mxlb_gluesrc g = mxlb_build_gluesrc(b);
+	int rc = 0;
+	struct mxlb_cpool *p = mxlb_pool_new(&spec, &g, w, &rc);
+	if (!p)
 		return rc;
+	if (p->remapped) {
+		char text[1024];
+		mxlb_name_to_text(b->names.v + b->nodes.v[s->node].name, text, sizeof(text));
+		mxlb_build_log(b,
+			       "%s %s: preferences remapped to 10, 20, ... (in order) so that each "
+			       "group has a free value for its other members",
+			       text, s->type == MXLB_TYPE_MX ? "MX" : "SRV");
+	}
+	if (MXLB_VEC_RESERVE(b->pools, 1)) {
+		mxlb_pool_free(p);
+		return -ENOMEM;
+	}
+	uint32_t pi = (uint32_t)b->pools.n;
+	b->pools.v[b->pools.n++] = p;
 	if (b->pools.n * 2 > b->pool_mask && pool_table_grow(b) < 0)
 		return -ENOMEM;
 	for (i = h & b->pool_mask; b->pool_slots[i]; i = (i + 1) & b->pool_mask)

@@ -9,8 +9,7 @@
 
 #include "image.h"
 
-#define MXLB_POOL_WEIGHT_MAX 1000  /* per member */
-#define MXLB_POOL_SCHED_MAX  65536 /* sum of weights of the rotating members */
+#define MXLB_POOL_WEIGHT_MAX 1000 /* per member */
 
 static inline int mxlb_pool_type(uint16_t type)
 {
@@ -23,6 +22,25 @@ static inline int mxlb_pool_type(uint16_t type)
  * chosen and loses the sum of weights. With equal weights the sequence is
  * 0, 1, ..., n-1. Writes sum(WEIGHTS) member positions into OUT and returns
  * that count; OUT must have room for it. */
-size_t mxlb_pool_swrr(const uint16_t *weights, size_t n, uint32_t *out);
+size_t mxlb_pool_swrr(const uint16_t *weights, size_t n, uint16_t *out);
+
+void mxlb_pool_free(struct mxlb_cpool *p);
+
+/* Stripe of worker W. */
+static inline struct mxlb_stripe *mxlb_pool_stripe(const struct mxlb_cpool *p, uint32_t w)
+{
+	return (struct mxlb_stripe *)(p->stripes + (size_t)w * p->stride);
+}
+
+/* Answers given with member M selected, over every worker and every earlier
+ * version of the pool (racy read of the workers' counters: a lower bound). */
+uint64_t mxlb_pool_served(const struct mxlb_cpool *p, uint16_t m);
+
+/* Once no worker answers from OLD any more: recounts NEW's carried answer
+ * counts from OLD's final counters. */
+void mxlb_pool_settle(struct mxlb_cpool *new, const struct mxlb_cpool *old);
+
+/* Index of the member with RDATA (compared case-insensitively), or -1. */
+int mxlb_pool_member_find(const struct mxlb_cpool *p, const uint8_t *rdata, uint16_t rdlen);
 
 #endif

@@ -2,6 +2,7 @@
  * One small function per kind of answer; nothing allocated per query. */
 #include "respond.h"
 
+#include "pool.h"
 #include "query.h"
 #include "wire.h"
 
@@ -103,7 +104,7 @@ static size_t reply_badvers(struct mxlb_worker *w, uint8_t *buf, const struct mx
 /* Copies a precomputed block after the question, keeping the records that
  * fit: the answer and authority sections whole or not at all (RFC 2181 §9:
  * then TC with empty sections), additional records whole from the front. */
-static size_t emit(struct mxlb_worker *w, const struct mxlb_image *img, uint8_t *buf,
+static size_t emit(struct mxlb_worker *w, const uint8_t *blob, const uint16_t *aux, uint8_t *buf,
 		   const struct mxlb_query *q, size_t cap, const struct mxlb_block *blk,
 		   uint8_t rcode)
 {
@@ -123,7 +124,7 @@ static size_t emit(struct mxlb_worker *w, const struct mxlb_image *img, uint8_t 
 		w->stats.truncated++;
 		return count(w, base + opt, rcode);
 	}
-	const uint16_t *aux = img->aux + blk->aux;
+	aux += blk->aux;
 	uint16_t nadd = 0;
 	size_t n = blk->req;
 	if (blk->len <= room) {
@@ -136,7 +137,7 @@ static size_t emit(struct mxlb_worker *w, const struct mxlb_image *img, uint8_t 
 			n = aux[nadd - 1];
 	}
 	uint8_t *out = buf + base;
-	memcpy(out, img->blob + blk->off, n);
+	memcpy(out, blob + blk->off, n);
 	const uint16_t *fix = aux + blk->nadd;
 	for (uint16_t i = 0; i < blk->nfix && fix[i] < n; i++)
 		mxlb_wire_put16(out + fix[i], (uint16_t)(mxlb_wire_get16(out + fix[i]) + base));
@@ -149,16 +150,26 @@ static size_t emit(struct mxlb_worker *w, const struct mxlb_image *img, uint8_t 
 
 /* The next answer of a pool on this worker (DESIGN §3): schedule[c % len],
  * then c moves on. The counter is kept below len, so the modulo only runs
- * when the schedule got shorter. */
-static inline const struct mxlb_block *pool_turn(struct mxlb_worker *w,
-						 const struct mxlb_image *img, uint32_t pi)
+ * when the schedule got shorter; a worker's first turn in a pool starts at
+ * (index * len) / nworkers so that workers interleave. */
+static inline const struct mxlb_block *pool_turn(const struct mxlb_worker *w,
+						 const struct mxlb_cpool *p)
 {
-	const struct mxlb_pool *p = &img->pools[pi];
-	uint32_t c = w->rr[pi];
+	struct mxlb_stripe *s = mxlb_pool_stripe(p, w->index);
+	uint32_t c = s->rr;
 	if (__builtin_expect(c >= p->len, 0))
-		c %= p->len;
-	w->rr[pi] = c + 1 == p->len ? 0 : c + 1;
-	return &img->blocks[img->sched[p->sched + c]];
+		c = c == MXLB_NONE ? (uint32_t)(((uint64_t)w->index * p->len) / w->nworkers)
+				   : c % p->len;
+	s->rr = c + 1 == p->len ? 0 : c + 1;
+	uint16_t k = p->sched[c];
+	s->served[k]++;
+	return &p->blocks[k];
+}
+
+static inline size_t emit_base(struct mxlb_worker *w, const struct mxlb_image *img, uint8_t *buf,
+			       const struct mxlb_query *q, size_t cap, uint32_t blk, uint8_t rcode)
+{
+	return emit(w, img->blob, img->aux, buf, q, cap, &img->blocks[blk], rcode);
 }
 
 /* No node for QNAME: the closest existing ancestor tells the zone
@@ -176,8 +187,8 @@ static size_t answer_missing(struct mxlb_worker *w, const struct mxlb_image *img
 		const struct mxlb_node *n =
 		    mxlb_image_find(img, q->lname + off, q->qname_len - off, h);
 		if (n)
-			return emit(w, img, buf, q, cap, &img->blocks[img->zones[n->zone].soa],
-				    MXLB_RCODE_NXDOMAIN);
+			return emit_base(w, img, buf, q, cap, img->zones[n->zone].soa,
+					 MXLB_RCODE_NXDOMAIN);
 	}
 	return reply_error(w, buf, q, cap, MXLB_RCODE_REFUSED);
 }
@@ -216,14 +227,17 @@ size_t mxlb_respond(struct mxlb_worker *w, const struct mxlb_image *img, uint8_t
 		/* ANY: one RRset, the first (RFC 8482 §4.2). */
 		if (r->type != q.qtype && q.qtype != MXLB_TYPE_ANY)
 			continue;
-		const struct mxlb_block *blk =
-		    r->kind == MXLB_REF_POOL ? pool_turn(w, img, r->idx) : &img->blocks[r->idx];
-		return emit(w, img, buf, &q, cap, blk, MXLB_RCODE_NOERROR);
+		uint32_t val = __atomic_load_n(&r->val, __ATOMIC_ACQUIRE);
+		if (val & MXLB_REF_POOL) {
+			const struct mxlb_cpool *p = img->pools[val & MXLB_REF_IDX];
+			return emit(w, p->blob, p->aux, buf, &q, cap, pool_turn(w, p),
+				    MXLB_RCODE_NOERROR);
+		}
+		return emit_base(w, img, buf, &q, cap, val, MXLB_RCODE_NOERROR);
 	}
 	/* A CNAME answers every other type (RFC 1034 §3.6.2, §4.3.2 step 3a). */
 	if (n->cname != MXLB_NONE)
-		return emit(w, img, buf, &q, cap, &img->blocks[n->cname], MXLB_RCODE_NOERROR);
+		return emit_base(w, img, buf, &q, cap, n->cname, MXLB_RCODE_NOERROR);
 	/* NODATA (RFC 2308 §2.2): also for empty non-terminals. */
-	return emit(w, img, buf, &q, cap, &img->blocks[img->zones[n->zone].soa],
-		    MXLB_RCODE_NOERROR);
+	return emit_base(w, img, buf, &q, cap, img->zones[n->zone].soa, MXLB_RCODE_NOERROR);
 }

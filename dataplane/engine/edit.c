@@ -1,0 +1,436 @@
+#include "edit.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <ldns/ldns.h>
+
+#include "build.h"
+#include "pool.h"
+
+static int say(char *msg, size_t len, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int say(char *msg, size_t len, int rc, const char *fmt, ...)
+{
+	va_list ap;
+	if (msg && len) {
+		va_start(ap, fmt);
+		vsnprintf(msg, len, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
+}
+
+static struct mxlb_gluesrc base_gluesrc(const struct mxlb_base *b)
+{
+	return (struct mxlb_gluesrc){.slots = b->slots,
+				     .mask = b->mask,
+				     .nodes = b->nodes,
+				     .names = b->names,
+				     .glue = b->glue,
+				     .gluedata = b->gluedata};
+}
+
+int mxlb_edit_is_change(int argc, const char *const *argv)
+{
+	static const char *const words[] = {"member", "weight", "drain", "undrain", "down", "up"};
+	if (argc < 1)
+		return 0;
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcmp(argv[0], words[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* A pool RRset addressed by OWNER TYPE RDATA. */
+struct addr {
+	const struct mxlb_node *node;
+	uint32_t ref; /* index in refs */
+	uint32_t val; /* the ref's value */
+	uint16_t type;
+	char owner[1024];
+	char what[1100]; /* "OWNER TYPE" for messages */
+	uint8_t rdata[65535];
+	uint16_t rdlen;
+};
+
+static int text_to_wire(const char *text, uint8_t *wire, size_t *len)
+{
+	ldns_rdf *d = NULL;
+	if (ldns_str2rdf_dname(&d, text) != LDNS_STATUS_OK || !d)
+		return -1;
+	*len = ldns_rdf_size(d);
+	memcpy(wire, ldns_rdf_data(d), *len);
+	ldns_rdf_deep_free(d);
+	return 0;
+}
+
+static int find_owner(const struct mxlb_image *img, const char *text, struct addr *a, char *msg,
+		      size_t msglen)
+{
+	uint8_t wire[MXLB_WIRE_NAME_MAX + 2], lname[MXLB_WIRE_NAME_MAX], loff[MXLB_NAME_LABELS_MAX];
+	uint32_t suffix[MXLB_NAME_LABELS_MAX];
+	size_t len;
+	unsigned nl;
+
+	if (text_to_wire(text, wire, &len) < 0 || mxlb_name_fold(wire, len, lname, loff, &nl) == 0)
+		return say(msg, msglen, -EINVAL, "malformed owner name '%s'", text);
+	mxlb_name_to_text(lname, a->owner, sizeof(a->owner));
+	a->node = mxlb_image_find(img, lname, len, mxlb_name_hash_labels(lname, loff, nl, suffix));
+	if (a->node)
+		return 0;
+	for (unsigned i = 1; i <= nl; i++) {
+		unsigned off = i < nl ? loff[i] : (unsigned)len - 1;
+		const struct mxlb_node *n = mxlb_image_find(
+		    img, lname + off, len - off, i < nl ? suffix[i] : mxlb_name_hash_root());
+		if (n) {
+			char zone[1024];
+			mxlb_name_to_text(img->names + img->nodes[img->zones[n->zone].apex].name,
+					  zone, sizeof(zone));
+			return say(msg, msglen, -ENOENT, "no owner %s in zone %s", a->owner, zone);
+		}
+	}
+	return say(msg, msglen, -ENOENT, "unknown zone: %s is in no zone that mxlbd serves",
+		   a->owner);
+}
+
+/* Parses RDATA as the zone file would at OWNER: relative names are completed
+ * with the zone's apex. */
+static int parse_rdata(const struct mxlb_image *img, struct addr *a, const char *rdtext, char *msg,
+		       size_t msglen)
+{
+	const uint8_t *apex = img->names + img->nodes[img->zones[a->node->zone].apex].name;
+	char line[4096];
+	ldns_rdf *origin = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, mxlb_name_len(apex), apex);
+	ldns_rr *rr = NULL;
+	int rc = 0;
+
+	snprintf(line, sizeof(line), "%s 3600 IN %s %s", a->owner, ldns_rr_descript(a->type)->_name,
+		 rdtext);
+	ldns_status s = ldns_rr_new_frm_str(&rr, line, 3600, origin, NULL);
+	if (s != LDNS_STATUS_OK) {
+		rc = say(msg, msglen, -EINVAL, "malformed %s RDATA '%s': %s",
+			 ldns_rr_descript(a->type)->_name, rdtext, ldns_get_errorstr_by_id(s));
+	} else {
+		ldns_buffer *buf = ldns_buffer_new(512);
+		if (!buf || ldns_rr_rdata2buffer_wire(buf, rr) != LDNS_STATUS_OK ||
+		    ldns_buffer_position(buf) > sizeof(a->rdata) - 64) {
+			rc = say(msg, msglen, -EINVAL, "cannot encode %s RDATA '%s'",
+				 ldns_rr_descript(a->type)->_name, rdtext);
+		} else {
+			a->rdlen = (uint16_t)ldns_buffer_position(buf);
+			memcpy(a->rdata, ldns_buffer_begin(buf), a->rdlen);
+		}
+		ldns_buffer_free(buf);
+	}
+	ldns_rr_free(rr);
+	ldns_rdf_deep_free(origin);
+	return rc;
+}
+
+/* OWNER TYPE RDATA: the pool (or one-record RRset) and the member. */
+static int address(const struct mxlb_image *img, const char *owner, const char *type,
+		   const char *rdata, struct addr *a, char *msg, size_t msglen)
+{
+	int rc = find_owner(img, owner, a, msg, msglen);
+	if (rc < 0)
+		return rc;
+	a->type = (uint16_t)ldns_get_rr_type_by_name(type);
+	if (!mxlb_pool_type(a->type))
+		return say(msg, msglen, -EINVAL, "%s is not a pool type (MX, SRV, A or AAAA)",
+			   type);
+	const char *tname = ldns_rr_descript(a->type)->_name;
+	snprintf(a->what, sizeof(a->what), "%s %s", a->owner, tname);
+	a->ref = MXLB_NONE;
+	for (uint16_t i = 0; i < a->node->nrefs; i++)
+		if (img->refs[a->node->refs + i].type == a->type) {
+			a->ref = a->node->refs + i;
+			a->val = __atomic_load_n(&img->refs[a->ref].val, __ATOMIC_ACQUIRE);
+		}
+	if (a->ref == MXLB_NONE)
+		return say(msg, msglen, -ENOENT,
+			   "%s has no %s records (add the RRset to the zone "
+			   "file first)",
+			   a->owner, tname);
+	return parse_rdata(img, a, rdata, msg, msglen);
+}
+
+static int parse_weight(const char *text, uint16_t *w, char *msg, size_t msglen)
+{
+	char *end;
+	long v = strtol(text, &end, 10);
+	if (*text == 0 || *end != 0 || v < 1 || v > MXLB_POOL_WEIGHT_MAX)
+		return say(msg, msglen, -EINVAL, "weight must be an integer from 1 to %d, not '%s'",
+			   MXLB_POOL_WEIGHT_MAX, text);
+	*w = (uint16_t)v;
+	return 0;
+}
+
+/* Builds SPEC into pool ID of a new version of CUR. */
+static int rebuild(const struct mxlb_image *cur, uint32_t id, const struct mxlb_pool_spec *spec,
+		   struct mxlb_image **next)
+{
+	struct mxlb_blockw *w = mxlb_block_writer_new();
+	struct mxlb_gluesrc g = base_gluesrc(cur->base);
+	int rc = -ENOMEM;
+	if (!w)
+		return rc;
+	if (!*next && !(*next = mxlb_image_next(cur))) {
+		mxlb_block_writer_free(w);
+		return rc;
+	}
+	struct mxlb_cpool *p = mxlb_pool_new(spec, &g, w, &rc);
+	mxlb_block_writer_free(w);
+	if (!p)
+		return rc;
+	if (id == (*next)->npools)
+		(*next)->npools++;
+	else if ((*next)->pools[id] != cur->pools[id])
+		mxlb_pool_free((*next)->pools[id]);
+	(*next)->pools[id] = p;
+	return 0;
+}
+
+static void drop_next(const struct mxlb_image *cur, struct mxlb_image **next)
+{
+	if (!*next)
+		return;
+	mxlb_image_discard(*next, cur);
+	*next = NULL;
+}
+
+static const char *plural(uint32_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
+static int member_edit(const struct mxlb_image *cur, int argc, const char *const *argv,
+		       struct mxlb_image **next, char *msg, size_t msglen)
+{
+	static struct addr a;
+	static struct mxlb_pool_spec spec;
+	const char *op = argv[0];
+	uint16_t weight = 1;
+	int rc, add = 0, del = 0;
+
+	if (strcmp(op, "member") == 0 && argc >= 2 && strcmp(argv[1], "add") == 0) {
+		add = 1;
+		if (argc != 5 && !(argc == 7 && strcmp(argv[5], "--weight") == 0))
+			return say(msg, msglen, -EINVAL,
+				   "usage: member add OWNER TYPE \"RDATA\" [--weight W]");
+		if (argc == 7 && (rc = parse_weight(argv[6], &weight, msg, msglen)) < 0)
+			return rc;
+	} else if (strcmp(op, "member") == 0 && argc >= 2 && strcmp(argv[1], "del") == 0) {
+		del = 1;
+		if (argc != 5)
+			return say(msg, msglen, -EINVAL, "usage: member del OWNER TYPE \"RDATA\"");
+	} else if (strcmp(op, "weight") == 0) {
+		if (argc != 5)
+			return say(msg, msglen, -EINVAL, "usage: weight OWNER TYPE \"RDATA\" W");
+		if ((rc = parse_weight(argv[4], &weight, msg, msglen)) < 0)
+			return rc;
+	} else {
+		return say(msg, msglen, -EINVAL, "usage: member add|del OWNER TYPE \"RDATA\"");
+	}
+	const char *const *w3 = strcmp(op, "member") == 0 ? argv + 2 : argv + 1;
+	if ((rc = address(cur, w3[0], w3[1], w3[2], &a, msg, msglen)) < 0)
+		return rc;
+
+	uint32_t id;
+	const struct mxlb_base *base = cur->base;
+	if (a.val & MXLB_REF_POOL) {
+		id = a.val & MXLB_REF_IDX;
+		mxlb_pool_spec_of(cur->pools[id], &spec);
+	} else {
+		/* A one-record RRset: becomes a pool when it grows (DESIGN §2). */
+		uint32_t si = base->ref_single[a.ref];
+		const struct mxlb_glue *s = &base->singles[si];
+		id = cur->npools;
+		spec = (struct mxlb_pool_spec){
+		    .type = a.type,
+		    .mode = (uint8_t)(a.type == MXLB_TYPE_MX || a.type == MXLB_TYPE_SRV
+					  ? base->opts.mx_mode
+					  : base->opts.a_mode),
+		    .ttl = s->ttl,
+		    .nworkers = base->opts.nworkers,
+		    .owner = (uint32_t)(a.node - cur->nodes),
+		    .sharers = 1,
+		    .nmembers = 1,
+		};
+		spec.rdata[0] = base->gluedata + s->rdata;
+		spec.rdlen[0] = s->rdlen;
+		spec.weight[0] = 1;
+		spec.state[0] = MXLB_MEMBER_UP;
+	}
+	int m = -1;
+	for (uint16_t i = 0; i < spec.nmembers && m < 0; i++)
+		if (spec.rdlen[i] == a.rdlen && memcmp(spec.rdata[i], a.rdata, a.rdlen) == 0)
+			m = i;
+	if (m < 0 && !add) {
+		/* names compare case-insensitively */
+		for (uint16_t i = 0; i < spec.nmembers && m < 0; i++) {
+			int same = spec.rdlen[i] == a.rdlen;
+			for (uint16_t k = 0; same && k < a.rdlen; k++)
+				same = mxlb_name_lower[spec.rdata[i][k]] ==
+				       mxlb_name_lower[a.rdata[k]];
+			if (same)
+				m = i;
+		}
+	}
+	if (add && m >= 0)
+		return say(msg, msglen, -EEXIST, "%s already has member %s", a.what, w3[2]);
+	if (!add && m < 0)
+		return say(msg, msglen, -ENOENT, "%s has no member %s", a.what, w3[2]);
+	if (add && spec.nmembers == MXLB_POOL_MEMBERS_MAX)
+		return say(msg, msglen, -E2BIG, "%s has %d members already, the most a pool holds",
+			   a.what, MXLB_POOL_MEMBERS_MAX);
+	if (del && spec.nmembers == 1)
+		return say(msg, msglen, -EPERM, "cannot remove %s: the last member of %s", w3[2],
+			   a.what);
+	if (!add && !del && !(a.val & MXLB_REF_POOL))
+		return say(msg, msglen, -EINVAL, "%s has one record: weights apply to pools",
+			   a.what);
+
+	if (add) {
+		spec.rdata[spec.nmembers] = a.rdata;
+		spec.rdlen[spec.nmembers] = a.rdlen;
+		spec.weight[spec.nmembers] = weight;
+		spec.state[spec.nmembers] = MXLB_MEMBER_UP;
+		spec.nmembers++;
+	} else if (del) {
+		for (uint16_t i = (uint16_t)m; i + 1 < spec.nmembers; i++) {
+			spec.rdata[i] = spec.rdata[i + 1];
+			spec.rdlen[i] = spec.rdlen[i + 1];
+			spec.weight[i] = spec.weight[i + 1];
+			spec.state[i] = spec.state[i + 1];
+		}
+		spec.nmembers--;
+	} else {
+		if (spec.weight[m] == weight)
+			return say(msg, msglen, MXLB_EDIT_NOCHANGE,
+				   "%s member %s has weight %u already", a.what, w3[2], weight);
+		spec.weight[m] = weight;
+	}
+	if ((rc = rebuild(cur, id, &spec, next)) < 0) {
+		drop_next(cur, next);
+		return say(msg, msglen, rc, "%s: %s", a.what, strerror(-rc));
+	}
+	if (!(a.val & MXLB_REF_POOL))
+		(*next)->patch = (struct mxlb_patch){.ref = a.ref, .val = MXLB_REF_POOL | id};
+	const struct mxlb_cpool *p = (*next)->pools[id];
+	return say(msg, msglen, MXLB_EDIT_APPLIED, "version %llu: %s %s %s: %u member%s%s",
+		   (unsigned long long)(*next)->version,
+		   add	 ? "added to"
+		   : del ? "removed from"
+			 : "weight set in",
+		   a.what, w3[2], p->nmembers, plural(p->nmembers),
+		   p->sharers > 1 ? " (pool shared by several owners: applies to all)" : "");
+}
+
+/* Does member M of P have host or address TARGET? */
+static int member_is(const struct mxlb_cpool *p, uint16_t m, const uint8_t *name,
+		     const uint8_t *addr, uint16_t addrlen)
+{
+	const struct mxlb_member *mb = &p->members[m];
+	const uint8_t *rd = p->rdata + mb->rdata;
+	if (addrlen)
+		return (p->type == MXLB_TYPE_A || p->type == MXLB_TYPE_AAAA) &&
+		       mb->rdlen == addrlen && memcmp(rd, addr, addrlen) == 0;
+	int off = p->type == MXLB_TYPE_MX ? 2 : p->type == MXLB_TYPE_SRV ? 6 : -1;
+	return off >= 0 && mb->rdlen > off && mxlb_name_equal(rd + off, name);
+}
+
+static int state_edit(const struct mxlb_image *cur, int argc, const char *const *argv,
+		      struct mxlb_image **next, char *msg, size_t msglen)
+{
+	static struct mxlb_pool_spec spec;
+	const char *op = argv[0];
+	uint8_t name[MXLB_WIRE_NAME_MAX + 2], addr[16];
+	uint16_t addrlen = 0;
+	size_t len;
+	int rc;
+
+	if (argc != 2)
+		return say(msg, msglen, -EINVAL, "usage: %s HOST-OR-ADDRESS", op);
+	if (inet_pton(AF_INET, argv[1], addr) == 1)
+		addrlen = 4;
+	else if (inet_pton(AF_INET6, argv[1], addr) == 1)
+		addrlen = 16;
+	else if (text_to_wire(argv[1], name, &len) < 0)
+		return say(msg, msglen, -EINVAL, "'%s' is neither a host name nor an address",
+			   argv[1]);
+
+	unsigned found = 0, changed = 0, pools = 0;
+	for (uint32_t id = 0; id < cur->npools; id++) {
+		const struct mxlb_cpool *p = cur->pools[id];
+		int touched = 0;
+		mxlb_pool_spec_of(p, &spec);
+		for (uint16_t m = 0; m < p->nmembers; m++) {
+			if (!member_is(p, m, name, addr, addrlen))
+				continue;
+			found++;
+			uint8_t st = spec.state[m];
+			if (strcmp(op, "drain") == 0)
+				st = MXLB_MEMBER_DRAIN;
+			else if (strcmp(op, "down") == 0)
+				st = MXLB_MEMBER_DOWN;
+			else if (strcmp(op, "up") == 0)
+				st = MXLB_MEMBER_UP;
+			else if (st == MXLB_MEMBER_DRAIN) /* undrain */
+				st = MXLB_MEMBER_UP;
+			if (st != spec.state[m]) {
+				spec.state[m] = st;
+				touched = 1;
+				changed++;
+			}
+		}
+		if (!touched)
+			continue;
+		pools++;
+		if ((rc = rebuild(cur, id, &spec, next)) < 0) {
+			drop_next(cur, next);
+			return say(msg, msglen, rc, "%s %s: %s", op, argv[1], strerror(-rc));
+		}
+	}
+	if (!found)
+		return say(msg, msglen, -ENOENT, "no pool has a member %s %s", argv[1],
+			   addrlen ? "(address of an A/AAAA pool)"
+				   : "(exchange of an MX or target of an SRV pool)");
+	if (!changed)
+		return say(msg, msglen, MXLB_EDIT_NOCHANGE,
+			   "%s: nothing to change in %u pool member%s", argv[1], found,
+			   plural(found));
+	return say(msg, msglen, MXLB_EDIT_APPLIED, "version %llu: %s %s: %u member%s in %u pool%s",
+		   (unsigned long long)(*next)->version, op, argv[1], changed, plural(changed),
+		   pools, plural(pools));
+}
+
+int mxlb_edit_apply(const struct mxlb_image *cur, int argc, const char *const *argv,
+		    struct mxlb_image **next, char *msg, size_t msglen)
+{
+	*next = NULL;
+	if (!mxlb_edit_is_change(argc, argv))
+		return say(msg, msglen, -EINVAL, "'%s' is not a change", argc ? argv[0] : "");
+	if (strcmp(argv[0], "member") == 0 || strcmp(argv[0], "weight") == 0)
+		return member_edit(cur, argc, argv, next, msg, msglen);
+	return state_edit(cur, argc, argv, next, msg, msglen);
+}
+
+int mxlb_edit_replay(struct mxlb_image **img, int argc, const char *const *argv, char *msg,
+		     size_t msglen)
+{
+	struct mxlb_image *next = NULL;
+	int rc = mxlb_edit_apply(*img, argc, argv, &next, msg, msglen);
+	if (rc == MXLB_EDIT_APPLIED) {
+		mxlb_image_commit(next);
+		mxlb_image_retire(*img, next);
+		*img = next;
+	}
+	return rc;
+}
