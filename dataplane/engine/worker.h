@@ -25,17 +25,19 @@ struct mxlb_worker_stats {
 	uint64_t drop[MXLB_DROP_MAX];
 };
 
+/* The round-robin counters live in the pools themselves, one stripe per
+ * worker (struct mxlb_stripe), so that they survive new image versions. */
 struct mxlb_worker {
-	uint32_t index; /* 0 .. nworkers-1 */
+	uint32_t index; /* 0 .. nworkers-1: the worker's stripe in every pool */
 	uint32_t nworkers;
-	uint32_t npools; /* size of rr[] */
-	uint32_t *rr;	 /* per-pool round-robin counters */
 	struct mxlb_worker_stats stats;
 } __attribute__((aligned(64)));
 
-/* Allocates a worker for IMG. Worker INDEX of NWORKERS starts each pool's
- * counter at (INDEX * len) / NWORKERS so that workers interleave. Returns NULL
- * on allocation failure. */
+/* Allocates worker INDEX of NWORKERS and starts its counters afresh in every
+ * pool of IMG: its first answer from a pool of len turns is turn
+ * (INDEX * len) / NWORKERS, so that workers interleave. Returns NULL on
+ * allocation failure, or when IMG was built for fewer than NWORKERS workers
+ * (mxlb_image_opts.nworkers). */
 struct mxlb_worker *mxlb_worker_new(uint32_t index, uint32_t nworkers,
 				    const struct mxlb_image *img);
 void mxlb_worker_free(struct mxlb_worker *w);

@@ -84,6 +84,7 @@ static int mxlb_main_load(struct mxlb_main *m)
 
 	mxlb_image_opts_init(&io);
 	io.mx_mode = m->opts.mx_mode;
+	io.nworkers = m->nworkers;
 	err[0] = '\0';
 	ret = mxlb_image_load(&m->img, m->opts.zones, m->opts.nzones, &io, err, sizeof(err));
 	if (ret < 0) {
