@@ -434,3 +434,43 @@ int mxlb_edit_replay(struct mxlb_image **img, int argc, const char *const *argv,
 	}
 	return rc;
 }
+
+char *mxlb_edit_rdata_text(uint16_t type, const uint8_t *rdata, uint16_t rdlen, char *out,
+			   size_t outlen)
+{
+	uint8_t wire[65535 + 11];
+	ldns_rr *rr = NULL;
+	size_t pos = 0, o = 0;
+
+	out[0] = 0;
+	wire[0] = 0; /* root owner */
+	mxlb_wire_put16(wire + 1, type);
+	mxlb_wire_put16(wire + 3, MXLB_CLASS_IN);
+	mxlb_wire_put32(wire + 5, 0);
+	mxlb_wire_put16(wire + 9, rdlen);
+	memcpy(wire + 11, rdata, rdlen);
+	if (ldns_wire2rr(&rr, wire, 11u + rdlen, &pos, LDNS_SECTION_ANSWER) != LDNS_STATUS_OK) {
+		snprintf(out, outlen, "(undecodable RDATA)");
+		return out;
+	}
+	for (size_t i = 0; i < ldns_rr_rd_count(rr); i++) {
+		char *t = ldns_rdf2str(ldns_rr_rdf(rr, i));
+		int w = snprintf(out + o, outlen - o, "%s%s", i ? " " : "", t ? t : "?");
+		free(t);
+		if (w < 0 || (size_t)w >= outlen - o)
+			break;
+		o += (size_t)w;
+	}
+	ldns_rr_free(rr);
+	return out;
+}
+
+const char *mxlb_edit_type_name(uint16_t type, char *buf, size_t len)
+{
+	const ldns_rr_descriptor *d = ldns_rr_descript(type);
+	if (d && d->_name)
+		snprintf(buf, len, "%s", d->_name);
+	else
+		snprintf(buf, len, "TYPE%u", type);
+	return buf;
+}

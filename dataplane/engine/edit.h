@@ -15,6 +15,7 @@
 #define MXLB_EDIT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "image.h"
 
@@ -41,5 +42,13 @@ int mxlb_edit_apply(const struct mxlb_image *cur, int argc, const char *const *a
  * *IMG is replaced by the new version, committed, and the old one freed. */
 int mxlb_edit_replay(struct mxlb_image **img, int argc, const char *const *argv, char *msg,
 		     size_t msglen);
+
+/* Presentation form of the RDATA of a TYPE record ("10 mx1.example.net.").
+ * Returns OUT. */
+char *mxlb_edit_rdata_text(uint16_t type, const uint8_t *rdata, uint16_t rdlen, char *out,
+			   size_t outlen);
+
+/* Name of TYPE ("MX"), or "TYPE<n>". */
+const char *mxlb_edit_type_name(uint16_t type, char *buf, size_t len);
 
 #endif

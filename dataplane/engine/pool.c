@@ -324,6 +324,18 @@ fail:
 	return NULL;
 }
 
+void mxlb_pool_preview(const struct mxlb_cpool *p, uint32_t w, uint32_t nworkers, uint32_t n,
+		       uint16_t *out)
+{
+	uint32_t c = w < p->nworkers
+			 ? __atomic_load_n(&mxlb_pool_stripe(p, w)->rr, __ATOMIC_RELAXED)
+			 : MXLB_NONE;
+	if (c == MXLB_NONE)
+		c = (uint32_t)(((uint64_t)w * p->len) / (nworkers ? nworkers : 1));
+	for (uint32_t i = 0; i < n; i++)
+		out[i] = p->block_member[p->sched[(c + i) % p->len]];
+}
+
 void mxlb_pool_spec_of(const struct mxlb_cpool *p, struct mxlb_pool_spec *spec)
 {
 	*spec = (struct mxlb_pool_spec){

@@ -43,4 +43,9 @@ void mxlb_pool_settle(struct mxlb_cpool *new, const struct mxlb_cpool *old);
 /* Index of the member with RDATA (compared case-insensitively), or -1. */
 int mxlb_pool_member_find(const struct mxlb_cpool *p, const uint8_t *rdata, uint16_t rdlen);
 
+/* The members that worker W of NWORKERS will select in its next N answers
+ * from P, into OUT (member indexes). Reads the worker's counter racily. */
+void mxlb_pool_preview(const struct mxlb_cpool *p, uint32_t w, uint32_t nworkers, uint32_t n,
+		       uint16_t *out);
+
 #endif
