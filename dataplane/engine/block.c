@@ -30,11 +30,20 @@ struct mxlb_blockw {
 	MXLB_VEC(uint8_t) dnames;
 	MXLB_VEC(uint32_t) glued;
 	int err;
+	uint16_t cls; /* class of the records written; IN unless set */
 };
 
 struct mxlb_blockw *mxlb_block_writer_new(void)
 {
-	return calloc(1, sizeof(struct mxlb_blockw));
+	struct mxlb_blockw *w = calloc(1, sizeof(struct mxlb_blockw));
+	if (w)
+		w->cls = MXLB_CLASS_IN;
+	return w;
+}
+
+void mxlb_block_writer_class(struct mxlb_blockw *w, uint16_t cls)
+{
+	w->cls = cls;
 }
 
 void mxlb_block_writer_free(struct mxlb_blockw *w)
@@ -57,6 +66,7 @@ void mxlb_block_writer_reset(struct mxlb_blockw *w)
 	w->req = 0;
 	w->add_end.n = w->fix.n = w->dict.n = w->dnames.n = w->glued.n = 0;
 	w->err = 0;
+	w->cls = MXLB_CLASS_IN;
 }
 
 int mxlb_block_target_off(uint16_t type)
@@ -221,7 +231,7 @@ int mxlb_block_rr(struct mxlb_blockw *w, int section, const uint8_t *owner, uint
 		return w->err;
 	uint8_t *f = w->buf + w->len;
 	mxlb_wire_put16(f, type);
-	mxlb_wire_put16(f + 2, MXLB_CLASS_IN);
+	mxlb_wire_put16(f + 2, w->cls);
 	mxlb_wire_put32(f + 4, ttl);
 	w->len += 10;
 	size_t start = w->len;

@@ -117,6 +117,7 @@ struct mxlb_build {
 	uint32_t *pool_hash;
 	uint32_t pool_mask;
 	uint64_t shared_pools; /* RRsets that reused an existing pool */
+	uint32_t chaos_id, chaos_version;
 };
 
 /* Formats "msg" into b->err; returns ERR (a negative errno). */
@@ -143,7 +144,10 @@ int mxlb_zone_read(struct mxlb_build *b, uint16_t file);
 struct mxlb_blockw;
 struct mxlb_blockw *mxlb_block_writer_new(void);
 void mxlb_block_writer_free(struct mxlb_blockw *w);
+/* Clears the writer; records are of class IN again. */
 void mxlb_block_writer_reset(struct mxlb_blockw *w);
+/* Class of the records written from now on. */
+void mxlb_block_writer_class(struct mxlb_blockw *w, uint16_t cls);
 /* Sections must be written in order: answer, authority, additional. */
 enum { MXLB_SEC_ANSWER = 0, MXLB_SEC_AUTHORITY = 1, MXLB_SEC_ADDITIONAL = 2 };
 /* Appends one record. OWNER NULL means the query name (pointer 0xC00C). */

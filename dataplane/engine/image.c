@@ -118,6 +118,9 @@ int64_t mxlb_build_node(struct mxlb_build *b, const uint8_t *lname, uint16_t zon
 		uint32_t idx = (uint32_t)b->nodes.n++;
 		b->nodes.v[idx] = (struct mxlb_node){.name = (uint32_t)b->names.n,
 						     .cname = MXLB_NONE,
+						     .deleg = MXLB_NONE,
+						     .refer = MXLB_NONE,
+						     .wild = MXLB_NONE,
 						     .zone = zone,
 						     .name_len = (uint8_t)len};
 		memcpy(b->names.v + b->names.n, name, len);
@@ -270,6 +273,74 @@ static int collect_glue(struct mxlb_build *b)
 	return 0;
 }
 
+/* Zone cuts and wildcards. A node with NS that is not a zone apex is a
+ * delegation (RFC 1034 §4.2.1): it and every name below it are answered with
+ * a referral. The topmost cut above a name wins. A node "*.X" is the
+ * wildcard of X (RFC 4592 §2.1.1). */
+static void find_cuts(struct mxlb_build *b)
+{
+	for (uint32_t n = 0; n < b->nodes.n; n++) {
+		const uint8_t *name = b->names.v + b->nodes.v[n].name;
+		if (name[0] == 1 && name[1] == '*') {
+			uint32_t parent = mxlb_build_find(b, name + 2);
+			if (parent != MXLB_NONE)
+				b->nodes.v[parent].wild = n;
+		}
+	}
+	for (uint32_t n = 0; n < b->nodes.n; n++) {
+		struct mxlb_node *node = &b->nodes.v[n];
+		uint32_t apex = b->zones.v[node->zone].apex;
+		if (n == apex)
+			continue;
+		/* walk up to the apex; remember the topmost cut on the way */
+		for (const uint8_t *name = b->names.v + node->name; name[0] != 0;
+		     name += name[0] + 1) {
+			uint32_t a = mxlb_build_find(b, name);
+			if (a == MXLB_NONE || a == apex)
+				break;
+			if (mxlb_build_bset(b, a, MXLB_TYPE_NS))
+				node->deleg = a;
+		}
+	}
+}
+
+/* The referral of a zone cut: its NS RRset in the authority section and the
+ * addresses of the name servers in the additional section (RFC 1034 §4.3.2
+ * step 3b). */
+static int compile_referral(struct mxlb_build *b, struct mxlb_blockw *w, uint32_t cut)
+{
+	const struct mxlb_bset *s = mxlb_build_bset(b, cut, MXLB_TYPE_NS);
+	struct mxlb_gluesrc g = mxlb_build_gluesrc(b);
+
+	mxlb_block_writer_reset(w);
+	for (uint32_t k = 0; k < s->count; k++) {
+		const struct mxlb_src_rr *r = &b->src.v[s->first + k];
+		mxlb_block_rr(w, MXLB_SEC_AUTHORITY, b->names.v + b->nodes.v[cut].name,
+			      MXLB_TYPE_NS, s->ttl, b->srcdata.v + r->rdata, r->rdlen);
+	}
+	for (uint32_t k = 0; k < s->count; k++)
+		mxlb_block_glue(w, &g, b->srcdata.v + b->src.v[s->first + k].rdata);
+	int64_t bi = mxlb_block_finish(w, &b->sink);
+	if (bi < 0)
+		return (int)bi;
+	b->nodes.v[cut].refer = (uint32_t)bi;
+	return 0;
+}
+
+/* A CHAOS-class TXT answer (the id.server / version.bind convention,
+ * RFC 4892): one character-string, cut at 255 octets. */
+static int64_t compile_chaos(struct mxlb_build *b, struct mxlb_blockw *w, const char *text)
+{
+	uint8_t rd[256];
+	size_t n = strlen(text) > 255 ? 255 : strlen(text);
+	rd[0] = (uint8_t)n;
+	memcpy(rd + 1, text, n);
+	mxlb_block_writer_reset(w);
+	mxlb_block_writer_class(w, MXLB_CLASS_CH);
+	mxlb_block_rr(w, MXLB_SEC_ANSWER, NULL, MXLB_TYPE_TXT, 0, rd, (uint16_t)(n + 1));
+	return mxlb_block_finish(w, &b->sink);
+}
+
 /* The SOA in the authority section of negative answers, with the TTL of
  * RFC 2308 §3: min(SOA TTL, SOA MINIMUM). */
 static int compile_soa(struct mxlb_build *b, struct mxlb_blockw *w, struct mxlb_zone_ent *z)
@@ -300,6 +371,20 @@ static int compile(struct mxlb_build *b)
 		return -ENOMEM;
 	for (size_t z = 0; z < b->zones.n && rc == 0; z++)
 		rc = compile_soa(b, w, &b->zones.v[z]);
+	for (uint32_t n = 0; n < b->nodes.n && rc == 0; n++)
+		if (b->nodes.v[n].deleg == n)
+			rc = compile_referral(b, w, n);
+	b->chaos_id = b->chaos_version = MXLB_NONE;
+	if (rc == 0 && b->opts.identity) {
+		int64_t bi = compile_chaos(b, w, b->opts.identity);
+		rc = bi < 0 ? (int)bi : 0;
+		b->chaos_id = (uint32_t)bi;
+	}
+	if (rc == 0 && b->opts.version) {
+		int64_t bi = compile_chaos(b, w, b->opts.version);
+		rc = bi < 0 ? (int)bi : 0;
+		b->chaos_version = (uint32_t)bi;
+	}
 	for (uint32_t n = 0; n < b->nodes.n && rc == 0; n++) {
 		uint32_t lo = b->node_bsets[n], hi = b->node_bsets[n + 1];
 		if (MXLB_VEC_RESERVE(b->refs, hi - lo) ||
@@ -432,8 +517,10 @@ int mxlb_image_load(struct mxlb_image **out, const char *const *files, size_t nf
 		rc = mxlb_zone_read(&b, (uint16_t)f);
 	if (rc == 0)
 		rc = group_rrsets(&b);
-	if (rc == 0)
+	if (rc == 0) {
+		find_cuts(&b);
 		rc = collect_glue(&b);
+	}
 	if (rc == 0)
 		rc = compile(&b);
 	struct mxlb_image *img = rc == 0 ? calloc(1, sizeof(*img)) : NULL;
@@ -465,6 +552,8 @@ int mxlb_image_load(struct mxlb_image **out, const char *const *files, size_t nf
 	    .gluedata = b.gluedata.v,
 	    .ref_single = b.ref_single.v,
 	    .singles = b.singles.v,
+	    .chaos_id = b.chaos_id,
+	    .chaos_version = b.chaos_version,
 	    .opts = b.opts,
 	    .versions = 1,
 	};

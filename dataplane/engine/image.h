@@ -29,6 +29,10 @@ struct mxlb_image_opts {
 	enum mxlb_mode mx_mode; /* MX and SRV pools; default prefer */
 	enum mxlb_mode a_mode;	/* A and AAAA pools; default rotate */
 	uint32_t nworkers;	/* workers that will answer from the image; default 16 */
+	/* CHAOS-class TXT answers: id.server and hostname.bind give IDENTITY,
+	 * version.bind and version.server VERSION; NULL: REFUSED */
+	const char *identity;
+	const char *version;
 	/* Slow-path log sink for zone-load notes (preference remaps, counts).
 	 * NULL: notes go to stderr. */
 	void (*log)(void *arg, const char *msg);
@@ -71,6 +75,10 @@ struct mxlb_node {
 	uint32_t refs;	/* refs[refs .. refs+nrefs) */
 	uint32_t cname; /* block of the CNAME RRset here, or MXLB_NONE */
 	uint32_t glue;	/* glue[glue .. glue+nglue): this name's A and AAAA records */
+	uint32_t deleg; /* the zone cut at or above this name (a node with NS below the
+			 * apex), or MXLB_NONE: names at and below a cut get referrals */
+	uint32_t refer; /* at a zone cut: the referral block */
+	uint32_t wild;	/* node of the wildcard "*." + this name, or MXLB_NONE */
 	uint16_t nrefs;
 	uint16_t zone;
 	uint16_t nglue;
@@ -168,6 +176,8 @@ struct mxlb_base {
 	 * pools: ref index -> singles[] (data in gluedata), or MXLB_NONE */
 	uint32_t *ref_single;
 	struct mxlb_glue *singles;
+	uint32_t chaos_id;	/* block of the CHAOS identity TXT, or MXLB_NONE */
+	uint32_t chaos_version; /* block of the CHAOS version TXT, or MXLB_NONE */
 	struct mxlb_image_opts opts;
 	uint32_t versions; /* images built on this base and not yet freed */
 };

@@ -2,6 +2,9 @@
  * One small function per kind of answer; nothing allocated per query. */
 #include "respond.h"
 
+#include <stdbool.h>
+#include <sys/types.h>
+
 #include "pool.h"
 #include "query.h"
 #include "wire.h"
@@ -101,51 +104,129 @@ static size_t reply_badvers(struct mxlb_worker *w, uint8_t *buf, const struct mx
 	return len;
 }
 
+/* TC with empty sections (RFC 2181 §9), the OPT kept. */
+static size_t reply_tc(struct mxlb_worker *w, uint8_t *buf, const struct mxlb_query *q,
+		       uint8_t rcode, uint8_t aa)
+{
+	size_t base = q->qend, opt = q->edns ? OPT_LEN : 0;
+	header(buf, rcode, aa, 0, 0, (uint16_t)(opt ? 1 : 0));
+	buf[2] |= MXLB_WIRE_TC;
+	if (opt)
+		put_opt(buf + base, q, 0);
+	w->stats.truncated++;
+	return count(w, base + opt, rcode);
+}
+
+/* Room for records after the question and before our OPT, or -1. */
+static inline ssize_t records_room(struct mxlb_worker *w, const struct mxlb_query *q, size_t cap)
+{
+	size_t base = q->qend, opt = q->edns ? OPT_LEN : 0;
+	size_t lim = size_limit(q, cap);
+	if (base + opt > lim) {
+		w->stats.drop[MXLB_DROP_NOROOM]++;
+		return -1;
+	}
+	return (ssize_t)(lim - base - opt);
+}
+
+/* Copies BLK to OUT (at offset BASE of the message), at most N octets, and
+ * turns its relative pointers into message offsets. */
+static inline void put_block(uint8_t *out, size_t base, const uint8_t *blob, const uint16_t *aux,
+			     const struct mxlb_block *blk, size_t n)
+{
+	memcpy(out, blob + blk->off, n);
+	const uint16_t *fix = aux + blk->aux + blk->nadd;
+	for (uint16_t i = 0; i < blk->nfix && fix[i] < n; i++)
+		mxlb_wire_put16(out + fix[i], (uint16_t)(mxlb_wire_get16(out + fix[i]) + base));
+}
+
 /* Copies a precomputed block after the question, keeping the records that
  * fit: the answer and authority sections whole or not at all (RFC 2181 §9:
  * then TC with empty sections), additional records whole from the front. */
 static size_t emit(struct mxlb_worker *w, const uint8_t *blob, const uint16_t *aux, uint8_t *buf,
 		   const struct mxlb_query *q, size_t cap, const struct mxlb_block *blk,
-		   uint8_t rcode)
+		   uint8_t rcode, uint8_t aa)
 {
-	size_t base = q->qend, opt = q->edns ? OPT_LEN : 0;
-	size_t lim = size_limit(q, cap);
-
-	if (base + opt > lim) {
-		w->stats.drop[MXLB_DROP_NOROOM]++;
+	ssize_t room = records_room(w, q, cap);
+	if (room < 0)
 		return 0;
-	}
-	size_t room = lim - base - opt;
-	if (blk->req > room) {
-		header(buf, rcode, MXLB_WIRE_AA, 0, 0, (uint16_t)(opt ? 1 : 0));
-		buf[2] |= MXLB_WIRE_TC;
-		if (opt)
-			put_opt(buf + base, q, 0);
-		w->stats.truncated++;
-		return count(w, base + opt, rcode);
-	}
-	aux += blk->aux;
+	if (blk->req > room)
+		return reply_tc(w, buf, q, rcode, aa);
+	const uint16_t *ends = aux + blk->aux;
 	uint16_t nadd = 0;
 	size_t n = blk->req;
 	if (blk->len <= room) {
 		nadd = blk->nadd;
 		n = blk->len;
 	} else {
-		while (nadd < blk->nadd && aux[nadd] <= room)
+		while (nadd < blk->nadd && ends[nadd] <= room)
 			nadd++;
 		if (nadd)
-			n = aux[nadd - 1];
+			n = ends[nadd - 1];
 	}
-	uint8_t *out = buf + base;
-	memcpy(out, blob + blk->off, n);
-	const uint16_t *fix = aux + blk->nadd;
-	for (uint16_t i = 0; i < blk->nfix && fix[i] < n; i++)
-		mxlb_wire_put16(out + fix[i], (uint16_t)(mxlb_wire_get16(out + fix[i]) + base));
-	if (opt)
-		put_opt(out + n, q, 0);
-	header(buf, rcode, MXLB_WIRE_AA, blk->ancount, blk->nscount,
-	       (uint16_t)(nadd + (opt ? 1 : 0)));
-	return count(w, base + n + opt, rcode);
+	put_block(buf + q->qend, q->qend, blob, aux, blk, n);
+	if (q->edns)
+		put_opt(buf + q->qend + n, q, 0);
+	header(buf, rcode, aa, blk->ancount, blk->nscount, (uint16_t)(nadd + (q->edns ? 1 : 0)));
+	return count(w, q->qend + n + (q->edns ? OPT_LEN : 0), rcode);
+}
+
+/* A block and the arrays it lives in, for answers made of several blocks. */
+struct piece {
+	const struct mxlb_block *blk;
+	const uint8_t *blob;
+	const uint16_t *aux;
+};
+
+#define CHASE_MAX 8 /* CNAMEs followed in one answer */
+
+/* A CNAME chain (RFC 1034 §4.3.2 step 3a): every piece's answer and
+ * authority records, the additional records of the last piece that fit. The
+ * owners of each piece's answer records, written as the query name, become
+ * pointers to the CNAME target of the piece before. */
+static size_t emit_chain(struct mxlb_worker *w, uint8_t *buf, const struct mxlb_query *q,
+			 size_t cap, const struct piece *pc, unsigned np, uint8_t rcode)
+{
+	ssize_t room = records_room(w, q, cap);
+	size_t req = 0, off = q->qend;
+	uint16_t an = 0, ns = 0, nadd = 0;
+
+	if (room < 0)
+		return 0;
+	for (unsigned i = 0; i < np; i++)
+		req += pc[i].blk->req;
+	if (req > (size_t)room)
+		return reply_tc(w, buf, q, rcode, MXLB_WIRE_AA);
+	for (unsigned i = 0; i < np; i++) {
+		const struct mxlb_block *blk = pc[i].blk;
+		size_t n = blk->req;
+		if (i + 1 == np) {
+			const uint16_t *ends = pc[i].aux + blk->aux;
+			size_t left = (size_t)room - (off - q->qend);
+			while (nadd < blk->nadd && ends[nadd] <= left)
+				nadd++;
+			if (nadd)
+				n = ends[nadd - 1];
+		}
+		put_block(buf + off, off, pc[i].blob, pc[i].aux, blk, n);
+		if (i > 0) {
+			/* the previous piece is one CNAME record: owner pointer
+			 * (2), fixed fields (10), then its target, uncompressed */
+			uint16_t target = (uint16_t)(0xC000 | (off - pc[i - 1].blk->req + 12));
+			size_t pos = off;
+			for (uint16_t k = 0; k < blk->ancount; k++) {
+				mxlb_wire_put16(buf + pos, target);
+				pos += 12 + mxlb_wire_get16(buf + pos + 10);
+			}
+		}
+		an += blk->ancount;
+		ns += blk->nscount;
+		off += n;
+	}
+	if (q->edns)
+		off += put_opt(buf + off, q, 0);
+	header(buf, rcode, MXLB_WIRE_AA, an, ns, (uint16_t)(nadd + (q->edns ? 1 : 0)));
+	return count(w, off, rcode);
 }
 
 /* The next answer of a pool on this worker (DESIGN §3): schedule[c % len],
@@ -169,12 +250,111 @@ static inline const struct mxlb_block *pool_turn(const struct mxlb_worker *w,
 static inline size_t emit_base(struct mxlb_worker *w, const struct mxlb_image *img, uint8_t *buf,
 			       const struct mxlb_query *q, size_t cap, uint32_t blk, uint8_t rcode)
 {
-	return emit(w, img->blob, img->aux, buf, q, cap, &img->blocks[blk], rcode);
+	return emit(w, img->blob, img->aux, buf, q, cap, &img->blocks[blk], rcode, MXLB_WIRE_AA);
 }
 
-/* No node for QNAME: the closest existing ancestor tells the zone
- * (NXDOMAIN, RFC 1034 §4.3.2 step 3c, with the SOA per RFC 2308 §3); no
- * ancestor in any zone: REFUSED (RFC 8906 §3.1.2.1, not authoritative). */
+static inline struct piece base_piece(const struct mxlb_image *img, uint32_t blk)
+{
+	return (struct piece){.blk = &img->blocks[blk], .blob = img->blob, .aux = img->aux};
+}
+
+/* The answer of QTYPE at node N, as a piece; false when N has no such
+ * RRset. ANY gets one RRset, the first (RFC 8482 §4.2). */
+static inline bool rrset_at(const struct mxlb_worker *w, const struct mxlb_image *img,
+			    const struct mxlb_node *n, uint16_t qtype, struct piece *out)
+{
+	const struct mxlb_rrref *r = img->refs + n->refs;
+	for (uint16_t i = 0; i < n->nrefs; i++, r++) {
+		if (r->type != qtype && qtype != MXLB_TYPE_ANY)
+			continue;
+		uint32_t val = __atomic_load_n(&r->val, __ATOMIC_ACQUIRE);
+		if (val & MXLB_REF_POOL) {
+			const struct mxlb_cpool *p = img->pools[val & MXLB_REF_IDX];
+			*out =
+			    (struct piece){.blk = pool_turn(w, p), .blob = p->blob, .aux = p->aux};
+		} else {
+			*out = base_piece(img, val);
+		}
+		return true;
+	}
+	return false;
+}
+
+/* Follows the CNAME at N within its zone, up to CHASE_MAX links: the chain
+ * ends at the target's RRset, at NODATA or NXDOMAIN for a missing target in
+ * the zone (with the SOA, RFC 2308 §2.1), or at a target outside the zone,
+ * below a zone cut or behind a wildcard, which the resolver follows itself. */
+static size_t chase(struct mxlb_worker *w, const struct mxlb_image *img, uint8_t *buf,
+		    const struct mxlb_query *q, size_t cap, const struct mxlb_node *n)
+{
+	struct piece pc[CHASE_MAX + 2];
+	unsigned np = 0;
+	uint8_t rcode = MXLB_RCODE_NOERROR;
+	const struct mxlb_zone_ent *z = &img->zones[n->zone];
+	const uint8_t *apex = img->names + img->nodes[z->apex].name;
+
+	pc[np++] = base_piece(img, n->cname);
+	while (np <= CHASE_MAX) {
+		const struct piece *last = &pc[np - 1];
+		const uint8_t *target = last->blob + last->blk->off + 12;
+		uint8_t lname[MXLB_WIRE_NAME_MAX], loff[MXLB_NAME_LABELS_MAX];
+		unsigned nl;
+		size_t len = mxlb_name_fold(target, last->blk->req - 12u, lname, loff, &nl);
+		if (len == 0)
+			break;
+		const struct mxlb_node *t =
+		    mxlb_image_find(img, lname, len, mxlb_name_hash_labels(lname, loff, nl, NULL));
+		if (!t) {
+			if (mxlb_name_is_within(lname, apex)) {
+				rcode = MXLB_RCODE_NXDOMAIN;
+				pc[np++] = base_piece(img, z->soa);
+			}
+			break;
+		}
+		if (t->zone != n->zone || t->deleg != MXLB_NONE)
+			break;
+		if (rrset_at(w, img, t, q->qtype, &pc[np])) {
+			np++;
+			break;
+		}
+		if (t->cname == MXLB_NONE) {
+			pc[np++] = base_piece(img, z->soa);
+			break;
+		}
+		pc[np++] = base_piece(img, t->cname);
+	}
+	return emit_chain(w, buf, q, cap, pc, np, rcode);
+}
+
+/* The answer at an existing node (or the wildcard standing in for one). */
+static inline size_t answer_node(struct mxlb_worker *w, const struct mxlb_image *img, uint8_t *buf,
+				 const struct mxlb_query *q, size_t cap, const struct mxlb_node *n)
+{
+	struct piece pc;
+	if (rrset_at(w, img, n, q->qtype, &pc))
+		return emit(w, pc.blob, pc.aux, buf, q, cap, pc.blk, MXLB_RCODE_NOERROR,
+			    MXLB_WIRE_AA);
+	/* A CNAME answers every other type (RFC 1034 §3.6.2, §4.3.2 step 3a). */
+	if (n->cname != MXLB_NONE)
+		return chase(w, img, buf, q, cap, n);
+	/* NODATA (RFC 2308 §2.2): also for empty non-terminals. */
+	return emit_base(w, img, buf, q, cap, img->zones[n->zone].soa, MXLB_RCODE_NOERROR);
+}
+
+/* A referral (RFC 1034 §4.3.2 step 3b): the cut's NS in authority, glue in
+ * additional, AA clear. */
+static size_t referral(struct mxlb_worker *w, const struct mxlb_image *img, uint8_t *buf,
+		       const struct mxlb_query *q, size_t cap, uint32_t cut)
+{
+	return emit(w, img->blob, img->aux, buf, q, cap, &img->blocks[img->nodes[cut].refer],
+		    MXLB_RCODE_NOERROR, 0);
+}
+
+/* No node for QNAME: the closest encloser (the longest existing ancestor,
+ * RFC 4592 §3.3.1) decides. Below a zone cut: referral. Its wildcard, if
+ * any, answers with the query name as owner (RFC 4592 §3.3.3). Otherwise
+ * NXDOMAIN (RFC 1034 §4.3.2 step 3c, SOA per RFC 2308 §3). No ancestor in
+ * any zone: REFUSED (RFC 8906 §3.1.2.1, not authoritative). */
 static size_t answer_missing(struct mxlb_worker *w, const struct mxlb_image *img, uint8_t *buf,
 			     const struct mxlb_query *q, size_t cap)
 {
@@ -184,13 +364,42 @@ static size_t answer_missing(struct mxlb_worker *w, const struct mxlb_image *img
 	for (unsigned i = 1; i <= q->nlabels; i++) {
 		unsigned off = i < q->nlabels ? q->loff[i] : q->qname_len - 1u;
 		uint32_t h = i < q->nlabels ? suffix[i] : mxlb_name_hash_root();
-		const struct mxlb_node *n =
+		const struct mxlb_node *ce =
 		    mxlb_image_find(img, q->lname + off, q->qname_len - off, h);
-		if (n)
-			return emit_base(w, img, buf, q, cap, img->zones[n->zone].soa,
-					 MXLB_RCODE_NXDOMAIN);
+		if (!ce)
+			continue;
+		if (ce->deleg != MXLB_NONE)
+			return referral(w, img, buf, q, cap, ce->deleg);
+		if (ce->wild != MXLB_NONE)
+			return answer_node(w, img, buf, q, cap, &img->nodes[ce->wild]);
+		return emit_base(w, img, buf, q, cap, img->zones[ce->zone].soa,
+				 MXLB_RCODE_NXDOMAIN);
 	}
 	return reply_error(w, buf, q, cap, MXLB_RCODE_REFUSED);
+}
+
+/* CHAOS class (RFC 1035 §3.2.4): the server's identity and version as TXT
+ * under the names of the id.server convention (RFC 4892) and BIND's, when
+ * configured; everything else REFUSED. Never IN data. */
+static size_t answer_chaos(struct mxlb_worker *w, const struct mxlb_image *img, uint8_t *buf,
+			   const struct mxlb_query *q, size_t cap)
+{
+	static const uint8_t id_server[] = "\x02id\x06server",
+			     hostname_bind[] = "\x08hostname\x04bind",
+			     version_bind[] = "\x07version\x04bind",
+			     version_server[] = "\x07version\x06server";
+#define IS(n) (q->qname_len == sizeof(n) && memcmp(q->lname, n, sizeof(n)) == 0)
+	uint32_t blk = MXLB_NONE;
+	if (q->qtype == MXLB_TYPE_TXT || q->qtype == MXLB_TYPE_ANY) {
+		if (IS(id_server) || IS(hostname_bind))
+			blk = img->base->chaos_id;
+		else if (IS(version_bind) || IS(version_server))
+			blk = img->base->chaos_version;
+	}
+#undef IS
+	if (blk == MXLB_NONE)
+		return reply_error(w, buf, q, cap, MXLB_RCODE_REFUSED);
+	return emit_base(w, img, buf, q, cap, blk, MXLB_RCODE_NOERROR);
 }
 
 size_t mxlb_respond(struct mxlb_worker *w, const struct mxlb_image *img, uint8_t *buf, size_t len,
@@ -215,29 +424,22 @@ size_t mxlb_respond(struct mxlb_worker *w, const struct mxlb_image *img, uint8_t
 	case MXLB_QUERY_BADVERS:
 		return reply_badvers(w, buf, &q, cap);
 	}
-	if (q.qclass != MXLB_CLASS_IN)
-		return reply_error(w, buf, &q, cap, MXLB_RCODE_REFUSED);
+	if (__builtin_expect(q.qclass != MXLB_CLASS_IN, 0))
+		return q.qclass == MXLB_CLASS_CH ? answer_chaos(w, img, buf, &q, cap)
+						 : reply_error(w, buf, &q, cap, MXLB_RCODE_REFUSED);
+	/* Meta types that are not data: type 0 (RFC 6895 §3.1) and zone
+	 * transfers, which need TCP (RFC 5936 §4.2; IXFR: no UDP service). */
+	if (__builtin_expect(q.qtype == 0 || q.qtype == MXLB_TYPE_AXFR || q.qtype == MXLB_TYPE_IXFR,
+			     0))
+		return reply_error(w, buf, &q, cap, MXLB_RCODE_NOTIMP);
 
 	const struct mxlb_node *n = mxlb_image_find(img, q.lname, q.qname_len, q.hash);
 	if (!n)
 		return answer_missing(w, img, buf, &q, cap);
-
-	const struct mxlb_rrref *r = img->refs + n->refs;
-	for (uint16_t i = 0; i < n->nrefs; i++, r++) {
-		/* ANY: one RRset, the first (RFC 8482 §4.2). */
-		if (r->type != q.qtype && q.qtype != MXLB_TYPE_ANY)
-			continue;
-		uint32_t val = __atomic_load_n(&r->val, __ATOMIC_ACQUIRE);
-		if (val & MXLB_REF_POOL) {
-			const struct mxlb_cpool *p = img->pools[val & MXLB_REF_IDX];
-			return emit(w, p->blob, p->aux, buf, &q, cap, pool_turn(w, p),
-				    MXLB_RCODE_NOERROR);
-		}
-		return emit_base(w, img, buf, &q, cap, val, MXLB_RCODE_NOERROR);
-	}
-	/* A CNAME answers every other type (RFC 1034 §3.6.2, §4.3.2 step 3a). */
-	if (n->cname != MXLB_NONE)
-		return emit_base(w, img, buf, &q, cap, n->cname, MXLB_RCODE_NOERROR);
-	/* NODATA (RFC 2308 §2.2): also for empty non-terminals. */
-	return emit_base(w, img, buf, &q, cap, img->zones[n->zone].soa, MXLB_RCODE_NOERROR);
+	/* At or below a zone cut: referral, except DS at the cut itself, which
+	 * the parent answers (RFC 4035 §3.1.4.1). */
+	if (__builtin_expect(n->deleg != MXLB_NONE, 0) &&
+	    !(q.qtype == MXLB_TYPE_DS && n->deleg == (uint32_t)(n - img->nodes)))
+		return referral(w, img, buf, &q, cap, n->deleg);
+	return answer_node(w, img, buf, &q, cap, n);
 }

@@ -44,11 +44,13 @@ enum {
 	MXLB_TYPE_TXT = 16,
 	MXLB_TYPE_AAAA = 28,
 	MXLB_TYPE_SRV = 33,
+	MXLB_TYPE_DS = 43,
 	MXLB_TYPE_OPT = 41,
 	MXLB_TYPE_IXFR = 251,
 	MXLB_TYPE_AXFR = 252,
 	MXLB_TYPE_ANY = 255,
 	MXLB_CLASS_IN = 1,
+	MXLB_CLASS_CH = 3,
 };
 
 static inline uint16_t mxlb_wire_get16(const uint8_t *p)
