@@ -32,7 +32,7 @@ UNIT_CFLAGS    = -O1 -g $(WARN) $(CSTD) $(SAN) -Idataplane/engine $(PKG_LDNS) \
 		 -DMXLB_TEST_DATA='"$(CURDIR)/tests/unit/data"' \
 		 -DMXLB_CORPUS='"$(MXLB_CORPUS)"'
 
-.PHONY: all deps build test unit integration demo fmt check-fmt clean hugepages
+.PHONY: all deps build test unit integration demo fmt check-fmt clean hugepages fuzz fuzz-replay
 
 all: deps
 	@$(MAKE) --no-print-directory build
@@ -104,3 +104,25 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# libFuzzer harness over mxlb_respond (clang, ASan, UBSan). make fuzz
+# SECONDS=N runs it for N seconds from the shared corpus; new inputs go to
+# build/fuzz-corpus, never into the tree.
+FUZZ_CC     ?= clang
+FUZZ_CFLAGS  = -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	       -Idataplane/engine $(PKG_LDNS) -DMXLB_FUZZ_ZONE='"$(CURDIR)/tests/unit/data/corpus.zone"'
+SECONDS     ?= 60
+
+$(BUILD)/fuzz_respond: tests/fuzz/fuzz_respond.c $(ENGINE_SRC) $(wildcard dataplane/engine/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_respond.c $(ENGINE_SRC) $(LIB_LDNS)
+
+fuzz: deps
+	@$(MAKE) --no-print-directory $(BUILD)/fuzz_respond
+	@mkdir -p $(BUILD)/fuzz-corpus
+	$(BUILD)/fuzz_respond -max_total_time=$(SECONDS) -max_len=1500 -print_final_stats=1 \
+		$(BUILD)/fuzz-corpus $(MXLB_CORPUS)
+
+# Every corpus packet replayed through the fuzz harness (no fuzzing).
+fuzz-replay: $(BUILD)/fuzz_respond
+	$(BUILD)/fuzz_respond -runs=0 $(MXLB_CORPUS)

@@ -11,6 +11,7 @@ PACKAGES=(
 	knot-dnsutils ldnsutils dnsperf
 	iproute2 ethtool procps
 	clang-format python3
+	clang libclang-rt-14-dev
 )
 
 # Prints the packages of PACKAGES that dpkg does not report as installed,
