@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <ldns/ldns.h>
 
@@ -140,7 +141,13 @@ int mxlb_zone_read(struct mxlb_build *b, uint16_t file)
 		fclose(fp);
 		return mxlb_build_fail(b, -ENOMEM, "%s: out of memory", r.path);
 	}
-	while (rc == 0 && !feof(fp)) {
+	struct stat st;
+	if (fstat(fileno(fp), &st) == 0 && !S_ISREG(st.st_mode)) {
+		fclose(fp);
+		ldns_buffer_free(r.wire);
+		return mxlb_build_fail(b, -EINVAL, "%s: not a regular file", r.path);
+	}
+	while (rc == 0 && !feof(fp) && !ferror(fp)) {
 		ldns_rr *rr = NULL;
 		int at = line;
 		ldns_status s = ldns_rr_new_frm_fp_l(&rr, fp, &ttl, &origin, &prev, &line);
