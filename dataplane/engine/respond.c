@@ -402,11 +402,10 @@ static size_t answer_chaos(struct mxlb_worker *w, const struct mxlb_image *img, 
 	return emit_base(w, img, buf, q, cap, blk, MXLB_RCODE_NOERROR);
 }
 
-size_t mxlb_respond(struct mxlb_worker *w, const struct mxlb_image *img, uint8_t *buf, size_t len,
-		    size_t cap)
+#define q (*qp)
+static inline size_t respond(struct mxlb_worker *w, const struct mxlb_image *img, uint8_t *buf,
+			     size_t len, size_t cap, struct mxlb_query *qp)
 {
-	struct mxlb_query q;
-
 	w->stats.queries++;
 	switch (mxlb_query_parse(buf, len, &q)) {
 	case MXLB_QUERY_OK:
@@ -442,4 +441,57 @@ size_t mxlb_respond(struct mxlb_worker *w, const struct mxlb_image *img, uint8_t
 	    !(q.qtype == MXLB_TYPE_DS && n->deleg == (uint32_t)(n - img->nodes)))
 		return referral(w, img, buf, &q, cap, n->deleg);
 	return answer_node(w, img, buf, &q, cap, n);
+}
+#undef q
+
+size_t mxlb_respond(struct mxlb_worker *w, const struct mxlb_image *img, uint8_t *buf, size_t len,
+		    size_t cap)
+{
+	struct mxlb_query q;
+	return respond(w, img, buf, len, cap, &q);
+}
+
+/* The identity of a response for rate limiting: rcode, type and name; for
+ * NXDOMAIN the zone (the owner of the SOA that follows the question), so
+ * that random names under one zone share a bucket. */
+static uint32_t rrl_key(const uint8_t *buf, size_t rlen, const struct mxlb_query *q)
+{
+	uint8_t rcode = buf[3] & 0xF;
+	uint32_t h = q->qend ? q->hash : 0;
+	if (rcode == MXLB_RCODE_NXDOMAIN && mxlb_wire_get16(buf + 8) > 0 && rlen > q->qend)
+		h = mxlb_name_hash(buf + q->qend);
+	return (h ^ ((uint32_t)q->qtype << 8) ^ rcode) * MXLB_NAME_HASH_MUL;
+}
+
+size_t mxlb_respond_from(struct mxlb_worker *w, const struct mxlb_image *img, uint8_t *buf,
+			 size_t len, size_t cap, const struct mxlb_client *c)
+{
+	struct mxlb_query q;
+	size_t r = respond(w, img, buf, len, cap, &q);
+	if (r == 0 || !w->rrl || !c)
+		return r;
+	switch (mxlb_rrl_charge(w->rrl, c, rrl_key(buf, r, &q))) {
+	case MXLB_RRL_PASS:
+		return r;
+	case MXLB_RRL_SLIP: {
+		/* Header and question only, TC set, our OPT kept (it is the
+		 * last record when present): a real client retries over TCP. */
+		size_t out = q.qend ? q.qend : MXLB_WIRE_HDR_LEN;
+		uint16_t ar = 0;
+		if (q.edns && q.qend && mxlb_wire_get16(buf + 10) > 0 && r >= out + OPT_LEN) {
+			memmove(buf + out, buf + r - OPT_LEN, OPT_LEN);
+			out += OPT_LEN;
+			ar = 1;
+		}
+		mxlb_wire_put16(buf + 6, 0);
+		mxlb_wire_put16(buf + 8, 0);
+		mxlb_wire_put16(buf + 10, ar);
+		buf[2] |= MXLB_WIRE_TC;
+		return out;
+	}
+	case MXLB_RRL_DROP:
+		break;
+	}
+	w->stats.drop[MXLB_DROP_RRL]++;
+	return 0;
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "image.h"
+#include "rrl.h"
 #include "worker.h"
 
 /* Our EDNS(0) UDP payload size (RFC 6891 §6.2.5, DNS flag day 2020). */
@@ -20,5 +21,11 @@
  * past BUF+CAP. */
 size_t mxlb_respond(struct mxlb_worker *w, const struct mxlb_image *img, uint8_t *buf, size_t len,
 		    size_t cap);
+
+/* As mxlb_respond for a query from client C, which response rate limiting
+ * (w->rrl) charges: a limited response is dropped (0, counted in
+ * MXLB_DROP_RRL) or slipped, sent as a truncated reply with no records. */
+size_t mxlb_respond_from(struct mxlb_worker *w, const struct mxlb_image *img, uint8_t *buf,
+			 size_t len, size_t cap, const struct mxlb_client *c);
 
 #endif

@@ -19,5 +19,7 @@ struct mxlb_worker *mxlb_worker_new(uint32_t index, uint32_t nworkers, const str
 
 void mxlb_worker_free(struct mxlb_worker *w)
 {
+	if (w)
+		mxlb_rrl_free(w->rrl);
 	free(w);
 }

@@ -6,12 +6,14 @@
 #include <stdint.h>
 
 #include "image.h"
+#include "rrl.h"
 
 /* Why a query got no answer at all. Each dropped query bumps one of these. */
 enum mxlb_drop {
 	MXLB_DROP_SHORT = 0, /* shorter than a DNS header */
 	MXLB_DROP_RESPONSE,  /* QR set: a response, not a query */
 	MXLB_DROP_NOROOM,    /* buffer too small for even a header-only reply */
+	MXLB_DROP_RRL,	     /* over the response rate limit, not slipped */
 	MXLB_DROP_MAX
 };
 
@@ -30,6 +32,7 @@ struct mxlb_worker_stats {
 struct mxlb_worker {
 	uint32_t index; /* 0 .. nworkers-1: the worker's stripe in every pool */
 	uint32_t nworkers;
+	struct mxlb_rrl *rrl; /* response rate limiting, NULL when off */
 	struct mxlb_worker_stats stats;
 } __attribute__((aligned(64)));
 
