@@ -30,7 +30,8 @@ struct mxlb_blockw {
 	MXLB_VEC(uint8_t) dnames;
 	MXLB_VEC(uint32_t) glued;
 	int err;
-	uint16_t cls; /* class of the records written; IN unless set */
+	uint16_t cls;  /* class of the records written; IN unless set */
+	uint16_t home; /* message offset the pointers are stored for */
 };
 
 struct mxlb_blockw *mxlb_block_writer_new(void)
@@ -44,6 +45,11 @@ struct mxlb_blockw *mxlb_block_writer_new(void)
 void mxlb_block_writer_class(struct mxlb_blockw *w, uint16_t cls)
 {
 	w->cls = cls;
+}
+
+void mxlb_block_writer_home(struct mxlb_blockw *w, size_t owner_len)
+{
+	w->home = (uint16_t)(MXLB_WIRE_HDR_LEN + owner_len + 4);
 }
 
 void mxlb_block_writer_free(struct mxlb_blockw *w)
@@ -67,6 +73,7 @@ void mxlb_block_writer_reset(struct mxlb_blockw *w)
 	w->add_end.n = w->fix.n = w->dict.n = w->dnames.n = w->glued.n = 0;
 	w->err = 0;
 	w->cls = MXLB_CLASS_IN;
+	w->home = 0;
 }
 
 int mxlb_block_target_off(uint16_t type)
@@ -315,7 +322,11 @@ int64_t mxlb_block_finish(struct mxlb_blockw *w, struct mxlb_sink *b)
 	    .nadd = (uint16_t)w->add_end.n,
 	    .nfix = (uint16_t)w->fix.n,
 	    .aux = (uint32_t)b->aux.n,
+	    .home = w->home,
 	};
+	for (size_t i = 0; i < w->fix.n; i++)
+		mxlb_wire_put16(w->buf + w->fix.v[i],
+				(uint16_t)(mxlb_wire_get16(w->buf + w->fix.v[i]) + w->home));
 	memcpy(b->blob.v + b->blob.n, w->buf, w->len);
 	b->blob.n += w->len;
 	if (w->add_end.n)
@@ -334,6 +345,7 @@ int64_t mxlb_block_rrset(struct mxlb_blockw *w, struct mxlb_build *b, const stru
 	struct mxlb_gluesrc g = mxlb_build_gluesrc(b);
 
 	mxlb_block_writer_reset(w);
+	mxlb_block_writer_home(w, b->nodes.v[s->node].name_len);
 	for (uint32_t k = 0; k < s->count; k++) {
 		const struct mxlb_src_rr *r = &b->src.v[s->first + k];
 		mxlb_block_rr(w, MXLB_SEC_ANSWER, NULL, s->type, s->ttl, b->srcdata.v + r->rdata,

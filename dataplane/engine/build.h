@@ -148,6 +148,9 @@ void mxlb_block_writer_free(struct mxlb_blockw *w);
 void mxlb_block_writer_reset(struct mxlb_blockw *w);
 /* Class of the records written from now on. */
 void mxlb_block_writer_class(struct mxlb_blockw *w, uint16_t cls);
+/* Stores the block's pointers for a query name of OWNER_LEN octets (the
+ * owner of the answer records). */
+void mxlb_block_writer_home(struct mxlb_blockw *w, size_t owner_len);
 /* Sections must be written in order: answer, authority, additional. */
 enum { MXLB_SEC_ANSWER = 0, MXLB_SEC_AUTHORITY = 1, MXLB_SEC_ADDITIONAL = 2 };
 /* Appends one record. OWNER NULL means the query name (pointer 0xC00C). */

@@ -75,20 +75,19 @@ static int find_owner(const struct mxlb_image *img, const char *text, struct add
 		      size_t msglen)
 {
 	uint8_t wire[MXLB_WIRE_NAME_MAX + 2], lname[MXLB_WIRE_NAME_MAX], loff[MXLB_NAME_LABELS_MAX];
-	uint32_t suffix[MXLB_NAME_LABELS_MAX];
 	size_t len;
 	unsigned nl;
 
 	if (text_to_wire(text, wire, &len) < 0 || mxlb_name_fold(wire, len, lname, loff, &nl) == 0)
 		return say(msg, msglen, -EINVAL, "malformed owner name '%s'", text);
 	mxlb_name_to_text(lname, a->owner, sizeof(a->owner));
-	a->node = mxlb_image_find(img, lname, len, mxlb_name_hash_labels(lname, loff, nl, suffix));
+	a->node = mxlb_image_find(img, lname, len, mxlb_name_hash_wire(lname, len));
 	if (a->node)
 		return 0;
 	for (unsigned i = 1; i <= nl; i++) {
 		unsigned off = i < nl ? loff[i] : (unsigned)len - 1;
 		const struct mxlb_node *n = mxlb_image_find(
-		    img, lname + off, len - off, i < nl ? suffix[i] : mxlb_name_hash_root());
+		    img, lname + off, len - off, mxlb_name_hash_wire(lname + off, len - off));
 		if (n) {
 			char zone[1024];
 			mxlb_name_to_text(img->names + img->nodes[img->zones[n->zone].apex].name,
@@ -111,6 +110,21 @@ static int parse_rdata(const struct mxlb_image *img, struct addr *a, const char 
 	ldns_rr *rr = NULL;
 	int rc = 0;
 
+	/* ldns reduces numbers modulo 2^16: check the 16-bit fields first */
+	unsigned nums = a->type == MXLB_TYPE_MX ? 1 : a->type == MXLB_TYPE_SRV ? 3 : 0;
+	const char *t = rdtext;
+	for (unsigned k = 0; k < nums; k++) {
+		char *end;
+		while (*t == ' ' || *t == '\t')
+			t++;
+		unsigned long v = strtoul(t, &end, 10);
+		if (end == t || v > 65535 || (*end != ' ' && *end != '\t'))
+			return say(
+			    msg, msglen, -EINVAL,
+			    "malformed %s RDATA '%s': field %u is not a number from 0 to 65535",
+			    ldns_rr_descript(a->type)->_name, rdtext, k + 1);
+		t = end;
+	}
 	snprintf(line, sizeof(line), "%s 3600 IN %s %s", a->owner, ldns_rr_descript(a->type)->_name,
 		 rdtext);
 	ldns_status s = ldns_rr_new_frm_str(&rr, line, 3600, origin, NULL);
@@ -270,19 +284,8 @@ static int member_edit(const struct mxlb_image *cur, int argc, const char *const
 	}
 	int m = -1;
 	for (uint16_t i = 0; i < spec.nmembers && m < 0; i++)
-		if (spec.rdlen[i] == a.rdlen && memcmp(spec.rdata[i], a.rdata, a.rdlen) == 0)
+		if (mxlb_pool_rdata_equal(a.type, spec.rdata[i], spec.rdlen[i], a.rdata, a.rdlen))
 			m = i;
-	if (m < 0 && !add) {
-		/* names compare case-insensitively */
-		for (uint16_t i = 0; i < spec.nmembers && m < 0; i++) {
-			int same = spec.rdlen[i] == a.rdlen;
-			for (uint16_t k = 0; same && k < a.rdlen; k++)
-				same = mxlb_name_lower[spec.rdata[i][k]] ==
-				       mxlb_name_lower[a.rdata[k]];
-			if (same)
-				m = i;
-		}
-	}
 	if (add && m >= 0)
 		return say(msg, msglen, -EEXIST, "%s already has member %s", a.what, w3[2]);
 	if (!add && m < 0)

@@ -315,6 +315,8 @@ static int compile_referral(struct mxlb_build *b, struct mxlb_blockw *w, uint32_
 	mxlb_block_writer_reset(w);
 	for (uint32_t k = 0; k < s->count; k++) {
 		const struct mxlb_src_rr *r = &b->src.v[s->first + k];
+		if (k == 0)
+			mxlb_block_writer_home(w, b->nodes.v[cut].name_len);
 		mxlb_block_rr(w, MXLB_SEC_AUTHORITY, b->names.v + b->nodes.v[cut].name,
 			      MXLB_TYPE_NS, s->ttl, b->srcdata.v + r->rdata, r->rdlen);
 	}
@@ -352,6 +354,7 @@ static int compile_soa(struct mxlb_build *b, struct mxlb_blockw *w, struct mxlb_
 				       r->line);
 	uint32_t minimum = mxlb_wire_get32(b->srcdata.v + r->rdata + r->rdlen - 4);
 	mxlb_block_writer_reset(w);
+	mxlb_block_writer_home(w, b->nodes.v[z->apex].name_len);
 	mxlb_block_rr(w, MXLB_SEC_AUTHORITY, b->names.v + b->nodes.v[z->apex].name, MXLB_TYPE_SOA,
 		      s->ttl < minimum ? s->ttl : minimum, b->srcdata.v + r->rdata, r->rdlen);
 	int64_t bi = mxlb_block_finish(w, &b->sink);

@@ -42,9 +42,10 @@ struct mxlb_image_opts {
 /* A precomputed run of resource records that follows the question in a
  * response: the answer section, then authority, then additional records.
  * Owners of answer records are the pointer 0xC00C (the query name). Other
- * compression pointers point into the block itself and are stored relative
- * to its start; the responder adds the block's offset in the message (the
- * "fixups"). Additional records can be dropped whole from the end. */
+ * compression pointers point into the block itself and are stored as they
+ * are when the block follows the question of its owner name (HOME); placed
+ * elsewhere, the responder moves each of them (the "fixups") by the
+ * difference. Additional records can be dropped whole from the end. */
 struct mxlb_block {
 	uint32_t off; /* first octet in the owner's blob */
 	uint16_t len; /* octets of all sections */
@@ -54,6 +55,10 @@ struct mxlb_block {
 	uint16_t nadd; /* additional records */
 	uint16_t nfix; /* relative pointers */
 	uint32_t aux;  /* the owner's aux[aux..]: nadd end offsets, then nfix fixups */
+	uint16_t home; /* the block's offset in the message its pointers are stored for:
+			* 12 + owner name + 4, the exact-match query; other offsets add
+			* the difference to each pointer */
+	uint16_t pad;
 };
 
 /* What answers a (name, type): a fixed block of the base or a pool of the

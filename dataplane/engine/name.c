@@ -47,15 +47,7 @@ size_t mxlb_name_len(const uint8_t *name)
 
 uint32_t mxlb_name_hash(const uint8_t *lname)
 {
-	uint8_t loff[MXLB_NAME_LABELS_MAX];
-	unsigned n = 0;
-	size_t pos = 0;
-
-	while (lname[pos] != 0) {
-		loff[n++] = (uint8_t)pos;
-		pos += (size_t)lname[pos] + 1;
-	}
-	return mxlb_name_hash_labels(lname, loff, n, NULL);
+	return mxlb_name_hash_wire(lname, mxlb_name_len(lname));
 }
 
 int mxlb_name_equal(const uint8_t *a, const uint8_t *b)

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "wire.h"
 
@@ -15,38 +16,40 @@ extern const uint8_t mxlb_name_lower[256];
 #define MXLB_NAME_HASH_SEED 0x811c9dc5u
 #define MXLB_NAME_HASH_MUL  0x01000193u
 
-/* One label folded into a running hash. Names are hashed from the root label
- * towards the leftmost one, so that the hashes of every suffix of a name come
- * out of one pass: a lookup that misses can try the enclosing names without
- * rehashing (closest encloser search). NAME must already be lower case. */
-static inline uint32_t mxlb_name_hash_label(uint32_t h, const uint8_t *label)
+/* Room after a name that mxlb_name_hash_padded reads (zeros). */
+#define MXLB_NAME_PAD 8
+
+/* Octets 'A'..'Z' of X made lower case, eight at a time (RFC 4343 §3: ASCII
+ * only). Length octets are below 64 and pass unchanged. */
+static inline uint64_t mxlb_name_lower8(uint64_t x)
 {
-	uint8_t n = label[0];
-	h = (h ^ n) * MXLB_NAME_HASH_MUL;
-	for (uint8_t i = 1; i <= n; i++)
-		h = (h ^ label[i]) * MXLB_NAME_HASH_MUL;
-	return h;
+	uint64_t hept = x & 0x7f7f7f7f7f7f7f7full;
+	uint64_t ge_a = hept + 0x3f3f3f3f3f3f3f3full; /* high bit: >= 'A' */
+	uint64_t gt_z = hept + 0x2525252525252525ull; /* high bit: > 'Z' */
+	uint64_t m = ge_a & ~gt_z & ~x & 0x8080808080808080ull;
+	return x | (m >> 2);
 }
 
-/* Hash of the root name. */
-static inline uint32_t mxlb_name_hash_root(void)
+/* Hash of a lower-case wire name of LEN octets, a word at a time; the octets
+ * after the name up to the next multiple of eight must be zero. */
+static inline uint32_t mxlb_name_hash_padded(const uint8_t *lname, size_t len)
 {
-	return MXLB_NAME_HASH_SEED;
-}
-
-/* Hashes the lower-case wire name NAME whose NLABELS non-root labels start at
- * the offsets in LOFF; SUFFIX[i] receives the hash of the suffix starting at
- * label i (SUFFIX may be NULL). Returns the hash of the whole name. */
-static inline uint32_t mxlb_name_hash_labels(const uint8_t *name, const uint8_t *loff,
-					     unsigned nlabels, uint32_t *suffix)
-{
-	uint32_t h = mxlb_name_hash_root();
-	for (unsigned i = nlabels; i-- > 0;) {
-		h = mxlb_name_hash_label(h, name + loff[i]);
-		if (suffix)
-			suffix[i] = h;
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ len;
+	for (size_t i = 0; i < len; i += 8) {
+		uint64_t c;
+		memcpy(&c, lname + i, 8);
+		h = (h ^ c) * 0xff51afd7ed558ccdull;
+		h ^= h >> 29;
 	}
-	return h;
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+/* Hash of a lower-case wire name of LEN octets (any buffer). */
+static inline uint32_t mxlb_name_hash_wire(const uint8_t *lname, size_t len)
+{
+	uint8_t pad[MXLB_WIRE_NAME_MAX + MXLB_NAME_PAD] = {0};
+	memcpy(pad, lname, len);
+	return mxlb_name_hash_padded(pad, len);
 }
 
 /* Validates an uncompressed wire name of at most LEN octets, folds it to

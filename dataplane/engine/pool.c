@@ -26,12 +26,21 @@ size_t mxlb_pool_swrr(const uint16_t *weights, size_t n, uint16_t *out)
 	return (size_t)total;
 }
 
-static int rdata_equal(const uint8_t *x, uint16_t xl, const uint8_t *y, uint16_t yl)
+/* Where the domain name starts in the RDATA of a pool type: names compare
+ * without case (RFC 4343), everything else octet for octet. */
+static size_t name_at(uint16_t type)
 {
+	return type == MXLB_TYPE_MX ? 2 : type == MXLB_TYPE_SRV ? 6 : 65535;
+}
+
+int mxlb_pool_rdata_equal(uint16_t type, const uint8_t *x, uint16_t xl, const uint8_t *y,
+			  uint16_t yl)
+{
+	size_t at = name_at(type);
 	if (xl != yl)
 		return 0;
 	for (uint16_t i = 0; i < xl; i++)
-		if (mxlb_name_lower[x[i]] != mxlb_name_lower[y[i]])
+		if (i < at ? x[i] != y[i] : mxlb_name_lower[x[i]] != mxlb_name_lower[y[i]])
 			return 0;
 	return 1;
 }
@@ -39,7 +48,8 @@ static int rdata_equal(const uint8_t *x, uint16_t xl, const uint8_t *y, uint16_t
 int mxlb_pool_member_find(const struct mxlb_cpool *p, const uint8_t *rdata, uint16_t rdlen)
 {
 	for (uint16_t m = 0; m < p->nmembers; m++)
-		if (rdata_equal(p->rdata + p->members[m].rdata, p->members[m].rdlen, rdata, rdlen))
+		if (mxlb_pool_rdata_equal(p->type, p->rdata + p->members[m].rdata,
+					  p->members[m].rdlen, rdata, rdlen))
 			return m;
 	return -1;
 }
@@ -206,6 +216,7 @@ static int build_blocks(struct mxlb_cpool *p, const struct mxlb_gluesrc *g, stru
 			}
 
 		mxlb_block_writer_reset(w);
+		mxlb_block_writer_home(w, g->nodes[p->owner].name_len);
 		for (uint16_t j = 0; j < cnt; j++) {
 			int drained = m[order[j]].state == MXLB_MEMBER_DRAIN && !p->failopen;
 			put_member(w, p, &m[order[j]], prefer || drained,
@@ -366,7 +377,8 @@ static uint32_t content_hash(const struct mxlb_build *b, const struct mxlb_bset 
 		const uint8_t *p = b->srcdata.v + r->rdata;
 		h = (h ^ r->rdlen) * MXLB_NAME_HASH_MUL;
 		for (uint16_t i = 0; i < r->rdlen; i++)
-			h = (h ^ mxlb_name_lower[p[i]]) * MXLB_NAME_HASH_MUL;
+			h = (h ^ (i < name_at(s->type) ? p[i] : mxlb_name_lower[p[i]])) *
+			    MXLB_NAME_HASH_MUL;
 	}
 	return h;
 }
@@ -379,7 +391,8 @@ static int same_content(const struct mxlb_build *b, const struct mxlb_cpool *p,
 	for (uint32_t k = 0; k < s->count; k++) {
 		const struct mxlb_src_rr *r = &b->src.v[s->first + k];
 		const struct mxlb_member *m = &p->members[k];
-		if (!rdata_equal(p->rdata + m->rdata, m->rdlen, b->srcdata.v + r->rdata, r->rdlen))
+		if (!mxlb_pool_rdata_equal(p->type, p->rdata + m->rdata, m->rdlen,
+					   b->srcdata.v + r->rdata, r->rdlen))
 			return 0;
 	}
 	return 1;

@@ -40,7 +40,12 @@ uint64_t mxlb_pool_served(const struct mxlb_cpool *p, uint16_t m);
  * counts from OLD's final counters. */
 void mxlb_pool_settle(struct mxlb_cpool *new, const struct mxlb_cpool *old);
 
-/* Index of the member with RDATA (compared case-insensitively), or -1. */
+/* Equality of two RDATA of pool type TYPE: the MX exchange or SRV target
+ * without case (RFC 4343), every other octet exactly. */
+int mxlb_pool_rdata_equal(uint16_t type, const uint8_t *x, uint16_t xl, const uint8_t *y,
+			  uint16_t yl);
+
+/* Index of the member with RDATA (mxlb_pool_rdata_equal), or -1. */
 int mxlb_pool_member_find(const struct mxlb_cpool *p, const uint8_t *rdata, uint16_t rdlen);
 
 /* The members that worker W of NWORKERS will select in its next N answers

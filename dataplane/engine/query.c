@@ -12,27 +12,43 @@ static int parse_qname(struct mxlb_wire_cur *c, struct mxlb_query *q)
 	size_t pos = 0;
 	unsigned n = 0;
 
+	/* the labels: lengths and bounds only */
 	for (;;) {
 		if (pos >= left)
 			return -1;
 		uint8_t l = p[pos];
-		if (l == 0) {
-			q->lname[pos++] = 0;
+		if (l == 0)
 			break;
-		}
 		if (l > MXLB_WIRE_LABEL_MAX) /* pointer or 0x40/0x80 label type */
 			return -1;
 		if (pos + (size_t)l + 2 > MXLB_WIRE_NAME_MAX || pos + (size_t)l + 1 >= left)
 			return -1;
 		q->loff[n++] = (uint8_t)pos;
-		q->lname[pos] = l;
-		for (size_t i = pos + 1; i <= pos + l; i++)
-			q->lname[i] = mxlb_name_lower[p[i]];
 		pos += (size_t)l + 1;
 	}
-	q->qname_len = (uint8_t)pos;
+	size_t len = pos + 1;
+	/* The lower-case copy, eight octets at a time when the message holds
+	 * every word the name touches: the last word is masked to the name,
+	 * which writes the zero padding as well. Otherwise octet by octet. */
+	size_t i = 0;
+	if (left >= (len & ~(size_t)7) + 8) {
+		uint64_t x;
+		for (; i + 8 <= len; i += 8) {
+			memcpy(&x, p + i, 8);
+			x = mxlb_name_lower8(x);
+			memcpy(q->lname + i, &x, 8);
+		}
+		memcpy(&x, p + i, 8);
+		x = mxlb_name_lower8(x) & ((1ull << (8 * (len - i))) - 1);
+		memcpy(q->lname + i, &x, 8);
+	} else {
+		for (; i < len; i++)
+			q->lname[i] = mxlb_name_lower[p[i]];
+		memset(q->lname + len, 0, MXLB_NAME_PAD);
+	}
+	q->qname_len = (uint8_t)len;
 	q->nlabels = (uint8_t)n;
-	c->pos += pos;
+	c->pos += len;
 	return 0;
 }
 
@@ -86,11 +102,22 @@ enum mxlb_query_verdict mxlb_query_parse(const uint8_t *buf, size_t len, struct 
 	if (!mxlb_wire_read16(&c, &q->qtype) || !mxlb_wire_read16(&c, &q->qclass))
 		return MXLB_QUERY_FORMERR;
 	q->qend = (uint16_t)c.pos;
-	q->hash = mxlb_name_hash_labels(q->lname, q->loff, q->nlabels, NULL);
+	q->hash = mxlb_name_hash_padded(q->lname, q->qname_len);
 
 	if (mxlb_wire_get16(buf + 6) != 0 || mxlb_wire_get16(buf + 8) != 0)
 		return MXLB_QUERY_FORMERR;
-	for (unsigned ar = mxlb_wire_get16(buf + 10); ar > 0; ar--) {
+	/* The common case first: one OPT with no options ends the message. */
+	uint16_t arcount = mxlb_wire_get16(buf + 10);
+	if (arcount == 1 && mxlb_wire_left(&c) == 11 && buf[c.pos] == 0 &&
+	    mxlb_wire_get16(buf + c.pos + 1) == MXLB_TYPE_OPT &&
+	    mxlb_wire_get16(buf + c.pos + 9) == 0) {
+		q->edns = 1;
+		q->edns_size = mxlb_wire_get16(buf + c.pos + 3);
+		q->edns_version = buf[c.pos + 6];
+		q->edns_flags = mxlb_wire_get16(buf + c.pos + 7);
+		return q->edns_version > 0 ? MXLB_QUERY_BADVERS : MXLB_QUERY_OK;
+	}
+	for (unsigned ar = arcount; ar > 0; ar--) {
 		size_t owner = c.pos;
 		uint16_t type, cls, rdlen;
 		uint32_t ttl;

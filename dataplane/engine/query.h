@@ -31,7 +31,7 @@ struct mxlb_query {
 	uint16_t edns_size;  /* requestor's UDP payload size as sent */
 	uint32_t hash;	     /* mxlb_name_hash of lname */
 	uint8_t loff[MXLB_NAME_LABELS_MAX];
-	uint8_t lname[MXLB_WIRE_NAME_MAX]; /* QNAME folded to lower case */
+	uint8_t lname[MXLB_WIRE_NAME_MAX + MXLB_NAME_PAD]; /* QNAME in lower case, zero padded */
 };
 
 #define MXLB_EDNS_DO 0x8000

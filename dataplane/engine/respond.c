@@ -130,14 +130,17 @@ static inline ssize_t records_room(struct mxlb_worker *w, const struct mxlb_quer
 }
 
 /* Copies BLK to OUT (at offset BASE of the message), at most N octets, and
- * turns its relative pointers into message offsets. */
+ * moves its pointers when BASE is not the block's home. */
 static inline void put_block(uint8_t *out, size_t base, const uint8_t *blob, const uint16_t *aux,
 			     const struct mxlb_block *blk, size_t n)
 {
 	memcpy(out, blob + blk->off, n);
+	if (__builtin_expect(base == blk->home, 1))
+		return;
 	const uint16_t *fix = aux + blk->aux + blk->nadd;
+	uint16_t delta = (uint16_t)(base - blk->home);
 	for (uint16_t i = 0; i < blk->nfix && fix[i] < n; i++)
-		mxlb_wire_put16(out + fix[i], (uint16_t)(mxlb_wire_get16(out + fix[i]) + base));
+		mxlb_wire_put16(out + fix[i], (uint16_t)(mxlb_wire_get16(out + fix[i]) + delta));
 }
 
 /* Copies a precomputed block after the question, keeping the records that
@@ -280,10 +283,26 @@ static inline bool rrset_at(const struct mxlb_worker *w, const struct mxlb_image
 	return false;
 }
 
+/* The longest existing proper ancestor of a name that does not exist
+ * (RFC 4592 §3.3.1), or NULL when no zone holds it. */
+static const struct mxlb_node *closest_encloser(const struct mxlb_image *img, const uint8_t *lname,
+						size_t len, const uint8_t *loff, unsigned nl)
+{
+	for (unsigned i = 1; i <= nl; i++) {
+		unsigned off = i < nl ? loff[i] : (unsigned)len - 1;
+		const struct mxlb_node *ce = mxlb_image_find(
+		    img, lname + off, len - off, mxlb_name_hash_wire(lname + off, len - off));
+		if (ce)
+			return ce;
+	}
+	return NULL;
+}
+
 /* Follows the CNAME at N within its zone, up to CHASE_MAX links: the chain
  * ends at the target's RRset, at NODATA or NXDOMAIN for a missing target in
- * the zone (with the SOA, RFC 2308 §2.1), or at a target outside the zone,
- * below a zone cut or behind a wildcard, which the resolver follows itself. */
+ * the zone (with the SOA, RFC 2308 §2.1), or at a target outside the zone or
+ * below a zone cut, which the resolver follows itself. A wildcard answers
+ * for a missing target as it would for a query (RFC 4592 §4.1). */
 static size_t chase(struct mxlb_worker *w, const struct mxlb_image *img, uint8_t *buf,
 		    const struct mxlb_query *q, size_t cap, const struct mxlb_node *n)
 {
@@ -303,14 +322,20 @@ static size_t chase(struct mxlb_worker *w, const struct mxlb_image *img, uint8_t
 		if (len == 0)
 			break;
 		const struct mxlb_node *t =
-		    mxlb_image_find(img, lname, len, mxlb_name_hash_labels(lname, loff, nl, NULL));
-		if (!t) {
-			if (mxlb_name_is_within(lname, apex)) {
+		    mxlb_image_find(img, lname, len, mxlb_name_hash_wire(lname, len));
+		if (!t && mxlb_name_is_within(lname, apex)) {
+			/* the closest encloser decides, as for a query */
+			const struct mxlb_node *ce = closest_encloser(img, lname, len, loff, nl);
+			if (ce && ce->deleg == MXLB_NONE && ce->wild != MXLB_NONE) {
+				t = &img->nodes[ce->wild];
+			} else if (ce && ce->deleg == MXLB_NONE) {
 				rcode = MXLB_RCODE_NXDOMAIN;
 				pc[np++] = base_piece(img, z->soa);
+				break;
 			}
-			break;
 		}
+		if (!t)
+			break;
 		if (t->zone != n->zone || t->deleg != MXLB_NONE)
 			break;
 		if (rrset_at(w, img, t, q->qtype, &pc[np])) {
@@ -358,24 +383,15 @@ static size_t referral(struct mxlb_worker *w, const struct mxlb_image *img, uint
 static size_t answer_missing(struct mxlb_worker *w, const struct mxlb_image *img, uint8_t *buf,
 			     const struct mxlb_query *q, size_t cap)
 {
-	uint32_t suffix[MXLB_NAME_LABELS_MAX];
-
-	mxlb_name_hash_labels(q->lname, q->loff, q->nlabels, suffix);
-	for (unsigned i = 1; i <= q->nlabels; i++) {
-		unsigned off = i < q->nlabels ? q->loff[i] : q->qname_len - 1u;
-		uint32_t h = i < q->nlabels ? suffix[i] : mxlb_name_hash_root();
-		const struct mxlb_node *ce =
-		    mxlb_image_find(img, q->lname + off, q->qname_len - off, h);
-		if (!ce)
-			continue;
-		if (ce->deleg != MXLB_NONE)
-			return referral(w, img, buf, q, cap, ce->deleg);
-		if (ce->wild != MXLB_NONE)
-			return answer_node(w, img, buf, q, cap, &img->nodes[ce->wild]);
-		return emit_base(w, img, buf, q, cap, img->zones[ce->zone].soa,
-				 MXLB_RCODE_NXDOMAIN);
-	}
-	return reply_error(w, buf, q, cap, MXLB_RCODE_REFUSED);
+	const struct mxlb_node *ce =
+	    closest_encloser(img, q->lname, q->qname_len, q->loff, q->nlabels);
+	if (!ce)
+		return reply_error(w, buf, q, cap, MXLB_RCODE_REFUSED);
+	if (ce->deleg != MXLB_NONE)
+		return referral(w, img, buf, q, cap, ce->deleg);
+	if (ce->wild != MXLB_NONE)
+		return answer_node(w, img, buf, q, cap, &img->nodes[ce->wild]);
+	return emit_base(w, img, buf, q, cap, img->zones[ce->zone].soa, MXLB_RCODE_NXDOMAIN);
 }
 
 /* CHAOS class (RFC 1035 §3.2.4): the server's identity and version as TXT
@@ -384,9 +400,12 @@ static size_t answer_missing(struct mxlb_worker *w, const struct mxlb_image *img
 static size_t answer_chaos(struct mxlb_worker *w, const struct mxlb_image *img, uint8_t *buf,
 			   const struct mxlb_query *q, size_t cap)
 {
+	/* "\x04" "bind": a hex escape would swallow the 'b' */
 	static const uint8_t id_server[] = "\x02id\x06server",
-			     hostname_bind[] = "\x08hostname\x04bind",
-			     version_bind[] = "\x07version\x04bind",
+			     hostname_bind[] = "\x08hostname\x04"
+					       "bind",
+			     version_bind[] = "\x07version\x04"
+					      "bind",
 			     version_server[] = "\x07version\x06server";
 #define IS(n) (q->qname_len == sizeof(n) && memcmp(q->lname, n, sizeof(n)) == 0)
 	uint32_t blk = MXLB_NONE;
