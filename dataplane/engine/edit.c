@@ -74,7 +74,8 @@ static int text_to_wire(const char *text, uint8_t *wire, size_t *len)
 static int find_owner(const struct mxlb_image *img, const char *text, struct addr *a, char *msg,
 		      size_t msglen)
 {
-	uint8_t wire[MXLB_WIRE_NAME_MAX + 2], lname[MXLB_WIRE_NAME_MAX], loff[MXLB_NAME_LABELS_MAX];
+	uint8_t wire[MXLB_WIRE_NAME_MAX + 2], lname[MXLB_WIRE_NAME_MAX + MXLB_NAME_PAD] = {0},
+									 loff[MXLB_NAME_LABELS_MAX];
 	size_t len;
 	unsigned nl;
 

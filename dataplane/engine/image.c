@@ -159,13 +159,31 @@ struct mxlb_gluesrc mxlb_build_gluesrc(const struct mxlb_build *b)
 
 /* --- RRsets ----------------------------------------------------------- */
 
+/* The order of a node's RRsets: pool types first, MX leading, so that the
+ * packet path finds the common ones at the front. */
+static unsigned type_rank(uint16_t type)
+{
+	switch (type) {
+	case MXLB_TYPE_MX:
+		return 0;
+	case MXLB_TYPE_A:
+		return 1;
+	case MXLB_TYPE_AAAA:
+		return 2;
+	case MXLB_TYPE_SRV:
+		return 3;
+	default:
+		return 4u + type;
+	}
+}
+
 static int src_cmp(const void *x, const void *y)
 {
 	const struct mxlb_src_rr *a = x, *b = y;
 	if (a->node != b->node)
 		return a->node < b->node ? -1 : 1;
 	if (a->type != b->type)
-		return a->type < b->type ? -1 : 1;
+		return type_rank(a->type) < type_rank(b->type) ? -1 : 1;
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
@@ -520,6 +538,11 @@ int mxlb_image_load(struct mxlb_image **out, const char *const *files, size_t nf
 		rc = mxlb_zone_read(&b, (uint16_t)f);
 	if (rc == 0)
 		rc = group_rrsets(&b);
+	/* words read past the last name by mxlb_image_find stay inside */
+	if (rc == 0 && MXLB_VEC_RESERVE(b.names, MXLB_NAME_PAD))
+		rc = -ENOMEM;
+	if (rc == 0)
+		memset(b.names.v + b.names.n, 0, MXLB_NAME_PAD);
 	if (rc == 0) {
 		find_cuts(&b);
 		rc = collect_glue(&b);

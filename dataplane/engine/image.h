@@ -247,8 +247,28 @@ uint32_t mxlb_image_pool_count(const struct mxlb_image *img);
 uint32_t mxlb_image_zone_count(const struct mxlb_image *img);
 uint64_t mxlb_image_name_count(const struct mxlb_image *img);
 
+/* Equality of LEN octets, a word at a time; both may be read up to the next
+ * multiple of eight (the names arena and query names are padded so). */
+static inline int mxlb_name_equal_words(const uint8_t *a, const uint8_t *b, size_t len)
+{
+	size_t i = 0;
+	uint64_t x, y;
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			return 0;
+	}
+	if (i == len)
+		return 1;
+	memcpy(&x, a + i, 8);
+	memcpy(&y, b + i, 8);
+	return ((x ^ y) & ((1ull << (8 * (len - i))) - 1)) == 0;
+}
+
 /* Exact-match lookup of a lower-case wire name of LEN octets with hash HASH
- * (mxlb_name_hash). Returns the node or NULL. */
+ * (mxlb_name_hash), which must be readable up to the next multiple of eight
+ * octets. Returns the node or NULL. */
 static inline const struct mxlb_node *
 mxlb_image_find(const struct mxlb_image *img, const uint8_t *lname, size_t len, uint32_t hash)
 {
@@ -258,7 +278,8 @@ mxlb_image_find(const struct mxlb_image *img, const uint8_t *lname, size_t len, 
 			return NULL;
 		if (s->hash == hash) {
 			const struct mxlb_node *n = &img->nodes[s->node - 1];
-			if (n->name_len == len && memcmp(img->names + n->name, lname, len) == 0)
+			if (n->name_len == len &&
+			    mxlb_name_equal_words(img->names + n->name, lname, len))
 				return n;
 		}
 	}

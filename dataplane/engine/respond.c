@@ -316,7 +316,7 @@ static size_t chase(struct mxlb_worker *w, const struct mxlb_image *img, uint8_t
 	while (np <= CHASE_MAX) {
 		const struct piece *last = &pc[np - 1];
 		const uint8_t *target = last->blob + last->blk->off + 12;
-		uint8_t lname[MXLB_WIRE_NAME_MAX], loff[MXLB_NAME_LABELS_MAX];
+		uint8_t lname[MXLB_WIRE_NAME_MAX + MXLB_NAME_PAD] = {0}, loff[MXLB_NAME_LABELS_MAX];
 		unsigned nl;
 		size_t len = mxlb_name_fold(target, last->blk->req - 12u, lname, loff, &nl);
 		if (len == 0)
