@@ -5,13 +5,19 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <ldns/ldns.h>
 
 #include "build.h"
 
+/* Records between progress notes while a large file loads. */
+#define MXLB_ZONE_PROGRESS 1000000
+
 struct reader {
 	struct mxlb_build *b;
+	uint64_t count;           /* records read from this file */
+	struct timespec start;
 	const char *path;
 	uint16_t file;
 	ldns_buffer *wire;
@@ -19,6 +25,16 @@ struct reader {
 	int soa_line;
 	uint32_t soa_owner; /* srcdata offset of the SOA owner */
 };
+
+static void progress(const struct reader *r)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	double s = (double)(now.tv_sec - r->start.tv_sec) +
+		   (double)(now.tv_nsec - r->start.tv_nsec) / 1e9;
+	mxlb_build_log(r->b, "%s: %llu records read, %.0f records/s", r->path,
+		       (unsigned long long)r->count, s > 0 ? (double)r->count / s : 0.0);
+}
 
 static int add_rr(struct reader *r, ldns_rr *rr, int line)
 {
@@ -69,6 +85,8 @@ static int add_rr(struct reader *r, ldns_rr *rr, int line)
 	    .file = r->file,
 	};
 	b->src.n++;
+	if (++r->count % MXLB_ZONE_PROGRESS == 0)
+		progress(r);
 	return 0;
 }
 
@@ -129,6 +147,7 @@ static int attach(struct reader *r)
 int mxlb_zone_read(struct mxlb_build *b, uint16_t file)
 {
 	struct reader r = {.b = b, .path = b->files[file], .file = file, .first = b->src.n};
+	clock_gettime(CLOCK_MONOTONIC, &r.start);
 	ldns_rdf *origin = NULL, *prev = NULL;
 	uint32_t ttl = 3600; /* used until a $TTL or SOA sets one (RFC 2308 §4) */
 	int line = 1, rc = 0;
