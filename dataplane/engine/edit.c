@@ -107,7 +107,6 @@ static int parse_rdata(const struct mxlb_image *img, struct addr *a, const char 
 {
 	const uint8_t *apex = img->names + img->nodes[img->zones[a->node->zone].apex].name;
 	char line[4096];
-	ldns_rdf *origin = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, mxlb_name_len(apex), apex);
 	ldns_rr *rr = NULL;
 	int rc = 0;
 
@@ -128,6 +127,7 @@ static int parse_rdata(const struct mxlb_image *img, struct addr *a, const char 
 	}
 	snprintf(line, sizeof(line), "%s 3600 IN %s %s", a->owner, ldns_rr_descript(a->type)->_name,
 		 rdtext);
+	ldns_rdf *origin = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, mxlb_name_len(apex), apex);
 	ldns_status s = ldns_rr_new_frm_str(&rr, line, 3600, origin, NULL);
 	if (s != LDNS_STATUS_OK) {
 		rc = say(msg, msglen, -EINVAL, "malformed %s RDATA '%s': %s",

@@ -30,6 +30,7 @@ struct mxlb_query {
 	uint16_t edns_flags; /* DO is bit 15 */
 	uint16_t edns_size;  /* requestor's UDP payload size as sent */
 	uint32_t hash;	     /* mxlb_name_hash of lname */
+	uint8_t tcp;	     /* set by the responder, not the parser: over TCP */
 	uint8_t loff[MXLB_NAME_LABELS_MAX];
 	uint8_t lname[MXLB_WIRE_NAME_MAX + MXLB_NAME_PAD]; /* QNAME in lower case, zero padded */
 };

@@ -40,11 +40,14 @@ static inline size_t put_opt(uint8_t *p, const struct mxlb_query *q, uint8_t ext
 
 /* Largest response the requestor accepts: 512 without EDNS (RFC 1035
  * §4.2.1), its payload size with EDNS but never under 512 (RFC 6891
- * §6.2.5), capped at MXLB_UDP_MAX and at the buffer. */
+ * §6.2.5), capped at MXLB_UDP_MAX and at the buffer. Over TCP the payload
+ * size does not apply (RFC 6891 §6.2.3): MXLB_TCP_MAX and the buffer. */
 static inline size_t size_limit(const struct mxlb_query *q, size_t cap)
 {
 	size_t lim = 512;
-	if (q->edns && q->edns_size > 512)
+	if (q->tcp)
+		lim = MXLB_TCP_MAX;
+	else if (q->edns && q->edns_size > 512)
 		lim = q->edns_size < MXLB_UDP_MAX ? q->edns_size : MXLB_UDP_MAX;
 	return lim < cap ? lim : cap;
 }
@@ -423,9 +426,10 @@ static size_t answer_chaos(struct mxlb_worker *w, const struct mxlb_image *img, 
 
 #define q (*qp)
 static inline size_t respond(struct mxlb_worker *w, const struct mxlb_image *img, uint8_t *buf,
-			     size_t len, size_t cap, struct mxlb_query *qp)
+			     size_t len, size_t cap, struct mxlb_query *qp, bool tcp)
 {
 	w->stats.queries++;
+	q.tcp = tcp;
 	switch (mxlb_query_parse(buf, len, &q)) {
 	case MXLB_QUERY_OK:
 		break;
@@ -467,7 +471,14 @@ size_t mxlb_respond(struct mxlb_worker *w, const struct mxlb_image *img, uint8_t
 		    size_t cap)
 {
 	struct mxlb_query q;
-	return respond(w, img, buf, len, cap, &q);
+	return respond(w, img, buf, len, cap, &q, false);
+}
+
+size_t mxlb_respond_tcp(struct mxlb_worker *w, const struct mxlb_image *img, uint8_t *buf,
+			size_t len, size_t cap)
+{
+	struct mxlb_query q;
+	return respond(w, img, buf, len, cap, &q, true);
 }
 
 /* The identity of a response for rate limiting: rcode, type and name; for
@@ -486,7 +497,7 @@ size_t mxlb_respond_from(struct mxlb_worker *w, const struct mxlb_image *img, ui
 			 size_t len, size_t cap, const struct mxlb_client *c)
 {
 	struct mxlb_query q;
-	size_t r = respond(w, img, buf, len, cap, &q);
+	size_t r = respond(w, img, buf, len, cap, &q, false);
 	if (r == 0 || !w->rrl || !c)
 		return r;
 	switch (mxlb_rrl_charge(w->rrl, c, rrl_key(buf, r, &q))) {

@@ -60,14 +60,46 @@ char *mxlb_addr_format(const struct mxlb_addr *a, char *buf, size_t len)
 	return buf;
 }
 
+/* Addresses that cannot be a host's unicast address: unspecified,
+ * 0.0.0.0/8, loopback, multicast, 240.0.0.0/4 with the limited broadcast
+ * (RFC 1122 §3.2.1.3); for IPv6 ::, ::1, ff00::/8 and IPv4-mapped
+ * ::ffff:0:0/96 (RFC 4291 §2.5). */
+static bool mxlb_addr_unicast(const struct mxlb_addr *a)
+{
+	static const uint8_t zero[16];
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+	if (a->family == AF_INET)
+		return a->v4[0] != 0 && a->v4[0] != 127 && a->v4[0] < 224;
+	if (a->v6[0] == 0xff || memcmp(a->v6, mapped, sizeof(mapped)) == 0)
+		return false;
+	if (memcmp(a->v6, zero, 15) == 0 && (a->v6[15] == 0 || a->v6[15] == 1))
+		return false;
+	return true;
+}
+
 int mxlb_addr_set_add(struct mxlb_addr_set *set, const struct mxlb_addr *a)
 {
-	if (a->family != AF_INET)
+	uint32_t low = 0;
+
+	if (a->family != AF_INET && a->family != AF_INET6)
 		return -EAFNOSUPPORT;
-	if (mxlb_addr_set_has4(set, a->v4))
+	if (!mxlb_addr_unicast(a))
+		return -EADDRNOTAVAIL;
+	if (a->family == AF_INET) {
+		if (mxlb_addr_set_has4(set, a->v4))
+			return -EEXIST;
+		if (set->n4 >= MXLB_ADDR_MAX)
+			return -ENOSPC;
+		memcpy(&set->v4[set->n4++], a->v4, sizeof(set->v4[0]));
+		return 0;
+	}
+	if (mxlb_addr_set_has6(set, a->v6))
 		return -EEXIST;
-	if (set->n4 >= MXLB_ADDR_MAX)
+	if (set->n6 >= MXLB_ADDR_MAX)
 		return -ENOSPC;
-	memcpy(&set->v4[set->n4++], a->v4, sizeof(set->v4[0]));
+	memcpy(set->v6[set->n6], a->v6, 16);
+	memcpy((uint8_t *)&low + 1, a->v6 + 13, 3);
+	set->snm6[set->n6++] = low;
 	return 0;
 }
