@@ -16,23 +16,44 @@ LIB_DPDK  = $(shell pkg-config --libs libdpdk 2>/dev/null)
 PKG_LDNS  = $(shell pkg-config --cflags ldns 2>/dev/null)
 LIB_LDNS  = $(shell pkg-config --libs ldns 2>/dev/null)
 LIB_CRIT  = $(shell pkg-config --libs criterion 2>/dev/null)
+LIB_BPF   = $(shell pkg-config --libs libbpf 2>/dev/null)
+
+# XDP steering program (bpf/): clang's BPF target finds <asm/types.h> in the
+# multiarch include directory; bpftool turns the object into a skeleton.
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+BPF_CFLAGS = -target bpf -O2 -g $(WARN) -Ibpf -I/usr/include/$(shell gcc -print-multiarch 2>/dev/null)
+BPF_SKEL  := $(BUILD)/bpf/dns_steer.skel.h
 
 ENGINE_SRC  := $(sort $(wildcard dataplane/engine/*.c))
 RUNTIME_SRC := $(sort $(wildcard dataplane/runtime/*.c))
+CTL_SRC     := $(sort $(wildcard control/*.c))
 UNIT_SRC    := $(sort $(wildcard tests/unit/*.c))
 
 ENGINE_OBJ      := $(ENGINE_SRC:%.c=$(BUILD)/%.o)
 ENGINE_ASAN_OBJ := $(ENGINE_SRC:%.c=$(BUILD)/asan/%.o)
 RUNTIME_OBJ     := $(RUNTIME_SRC:%.c=$(BUILD)/%.o)
+CTL_OBJ         := $(CTL_SRC:%.c=$(BUILD)/%.o)
+# The DPDK-free runtime parts mxlbctl shares with mxlbd: counter names and
+# the counter table.
+CTL_RUNTIME_OBJ := $(BUILD)/dataplane/runtime/counters.o $(BUILD)/dataplane/runtime/pkt.o \
+		   $(BUILD)/dataplane/runtime/xdp.o
 UNIT_OBJ        := $(UNIT_SRC:%.c=$(BUILD)/asan/%.o)
+# The DPDK-free runtime parts the unit tests drive: frames, addresses, and
+# the DNS over TCP listener.
+UNIT_RUNTIME_SRC := dataplane/runtime/pkt.c dataplane/runtime/addr.c dataplane/runtime/tcp.c dataplane/runtime/xdp.c
+UNIT_RUNTIME_OBJ := $(UNIT_RUNTIME_SRC:%.c=$(BUILD)/asan/%.o)
 
 ENGINE_CFLAGS  = $(OPT) -g $(WARN) $(CSTD) -fPIC -Idataplane/engine $(PKG_LDNS)
-RUNTIME_CFLAGS = $(OPT) -g $(WARN) $(CSTD) -Idataplane/engine -Idataplane $(PKG_DPDK)
-UNIT_CFLAGS    = -O1 -g $(WARN) $(CSTD) $(SAN) -Idataplane/engine $(PKG_LDNS) \
+RUNTIME_CFLAGS = $(OPT) -g $(WARN) $(CSTD) -Idataplane/engine -Idataplane $(PKG_DPDK) \
+		 -Ibpf -I$(BUILD)/bpf
+CTL_CFLAGS     = $(OPT) -g $(WARN) $(CSTD) -Idataplane/engine -Idataplane -Idataplane/runtime \
+		 $(PKG_DPDK) -Ibpf -I$(BUILD)/bpf
+UNIT_CFLAGS    = -O1 -g $(WARN) $(CSTD) $(SAN) -Idataplane/engine -Idataplane/runtime $(PKG_LDNS) \
 		 -DMXLB_TEST_DATA='"$(CURDIR)/tests/unit/data"' \
 		 -DMXLB_CORPUS='"$(MXLB_CORPUS)"'
 
-.PHONY: all deps build test unit integration demo fmt check-fmt clean hugepages fuzz fuzz-replay
+.PHONY: all deps build test unit integration demo fmt check-fmt clean hugepages fuzz fuzz-replay bench-micro bench-scale
 
 all: deps
 	@$(MAKE) --no-print-directory build
@@ -40,7 +61,7 @@ all: deps
 deps:
 	@scripts/deps.sh
 
-build: $(BUILD)/libmxlb.a $(BUILD)/mxlbd
+build: $(BUILD)/libmxlb.a $(BUILD)/mxlbd $(BUILD)/mxlbctl
 
 $(BUILD)/libmxlb.a: $(ENGINE_OBJ)
 	@mkdir -p $(@D)
@@ -51,7 +72,29 @@ $(BUILD)/asan/libmxlb.a: $(ENGINE_ASAN_OBJ)
 	ar rcs $@ $^
 
 $(BUILD)/mxlbd: $(RUNTIME_OBJ) $(BUILD)/libmxlb.a
-	$(CC) -o $@ $(RUNTIME_OBJ) $(BUILD)/libmxlb.a $(LIB_DPDK) $(LIB_LDNS) -lpthread
+	$(CC) -o $@ $(RUNTIME_OBJ) $(BUILD)/libmxlb.a $(LIB_DPDK) $(LIB_LDNS) $(LIB_BPF) -lpthread
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c bpf/dns_steer.h
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c -o $@ $<
+
+$(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $(subst .,_,$*)_bpf >$@.tmp
+	mv $@.tmp $@
+
+$(BUILD)/dataplane/runtime/xdp.o: $(BPF_SKEL)
+# test_xdp also runs dns_steer through BPF_PROG_TEST_RUN (skipped without root).
+UNIT_CFLAGS += -Ibpf -I$(BUILD)/bpf
+$(BUILD)/asan/dataplane/runtime/xdp.o $(BUILD)/asan/tests/unit/test_xdp.o: $(BPF_SKEL)
+.SECONDARY: $(BUILD)/bpf/dns_steer.bpf.o
+
+$(BUILD)/mxlbctl: $(CTL_OBJ) $(CTL_RUNTIME_OBJ) $(BUILD)/libmxlb.a
+	$(CC) -o $@ $(CTL_OBJ) $(CTL_RUNTIME_OBJ) $(BUILD)/libmxlb.a $(LIB_DPDK) $(LIB_LDNS) $(LIB_BPF) \
+		-lpthread
+
+$(BUILD)/control/%.o: control/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CTL_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/dataplane/engine/%.o: dataplane/engine/%.c
 	@mkdir -p $(@D)
@@ -69,10 +112,15 @@ $(BUILD)/asan/tests/unit/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -MMD -MP -c -o $@ $<
 
-# Unit tests of the engine, built and run under ASan and UBSan. No EAL, no
-# hugepages.
-$(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/asan/libmxlb.a
-	$(CC) $(SAN) -o $@ $(UNIT_OBJ) $(BUILD)/asan/libmxlb.a $(LIB_LDNS) $(LIB_CRIT)
+$(BUILD)/asan/dataplane/runtime/%.o: dataplane/runtime/%.c
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -MMD -MP -c -o $@ $<
+
+# Unit tests of the engine and of the DPDK-free runtime parts, built and run
+# under ASan and UBSan. No EAL, no hugepages.
+$(BUILD)/unit-tests: $(UNIT_OBJ) $(UNIT_RUNTIME_OBJ) $(BUILD)/asan/libmxlb.a
+	$(CC) $(SAN) -o $@ $(UNIT_OBJ) $(UNIT_RUNTIME_OBJ) $(BUILD)/asan/libmxlb.a $(LIB_LDNS) \
+		$(LIB_CRIT) $(LIB_BPF) -lpthread
 
 unit: $(BUILD)/unit-tests
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
@@ -91,6 +139,12 @@ demo: deps
 
 hugepages:
 	scripts/hugepages.sh
+
+# Change latency: mxlbctl call to the first answer that shows the change
+# (bench/ctl-latency; needs root). Appends an entry to bench/RESULTS.md.
+.PHONY: bench-ctl
+bench-ctl: build
+	bench/ctl-latency/run.sh
 
 FMT_SRC = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 
@@ -126,3 +180,53 @@ fuzz: deps
 # Every corpus packet replayed through the fuzz harness (no fuzzing).
 fuzz-replay: $(BUILD)/fuzz_respond
 	$(BUILD)/fuzz_respond -runs=0 $(MXLB_CORPUS)
+
+# Benchmarks (bench/): each prints BENCH <name> <value> <unit> lines and
+# appends a dated entry to bench/RESULTS.md.
+$(BUILD)/micro: bench/micro/micro.c $(BUILD)/libmxlb.a
+	$(CC) $(OPT) -g $(WARN) $(CSTD) -Idataplane/engine $(PKG_LDNS) -o $@ $< $(BUILD)/libmxlb.a \
+		$(LIB_LDNS)
+
+bench-micro: deps
+	@$(MAKE) --no-print-directory $(BUILD)/micro
+	bench/micro/run.sh
+
+# make bench-memif: mxgen (bench/mxgen, a DPDK DNS query generator) against
+# an echo (bench/memif/echo.c, the ceiling of the rig) and against mxlbd, all
+# joined by net_memif, in one run. Needs root (hugepages).
+MXGEN_SRC    := $(sort $(wildcard bench/mxgen/*.c))
+MXGEN_OBJ    := $(MXGEN_SRC:%.c=$(BUILD)/%.o)
+MXGEN_CFLAGS  = $(OPT) -g $(WARN) $(CSTD) -Ibench/mxgen $(PKG_DPDK)
+
+$(BUILD)/mxgen: $(MXGEN_OBJ)
+	$(CC) -o $@ $(MXGEN_OBJ) $(LIB_DPDK) -lpthread
+
+$(BUILD)/bench/mxgen/%.o: bench/mxgen/%.c
+	@mkdir -p $(@D)
+	$(CC) $(MXGEN_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/mxlb-echo: bench/memif/echo.c
+	@mkdir -p $(@D)
+	$(CC) $(MXGEN_CFLAGS) -MMD -MP -o $@ $< $(LIB_DPDK) -lpthread
+
+.PHONY: bench-memif
+bench-memif: deps
+	@$(MAKE) --no-print-directory build $(BUILD)/mxgen $(BUILD)/mxlb-echo
+	bench/memif/run.sh
+
+$(BUILD)/scale: bench/scale/scale.c $(BUILD)/libmxlb.a
+	$(CC) $(OPT) -g $(WARN) $(CSTD) -Idataplane/engine $(PKG_LDNS) -o $@ $< $(BUILD)/libmxlb.a \
+		$(LIB_LDNS)
+
+bench-scale: deps
+	@$(MAKE) --no-print-directory build $(BUILD)/scale
+	bench/scale/run.sh
+
+# make bench-peers: dnsperf and kxdpgun over veth against mxlbd (af_xdp and
+# af_packet), knotd (XDP and UDP) and nsd, same zone and queries, one run
+# (bench/peers/run.sh; installs knot, nsd, gnuplot if missing; needs root).
+# Plots bench/peers.png.
+.PHONY: bench-peers
+bench-peers: deps
+	@$(MAKE) --no-print-directory build
+	bench/peers/run.sh

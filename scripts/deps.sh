@@ -9,8 +9,10 @@ PACKAGES=(
 	libdpdk-dev dpdk
 	libldns-dev libcriterion-dev
 	knot-dnsutils ldnsutils dnsperf
+	knot
 	iproute2 ethtool procps
 	clang-format python3
+	bpftool libbpf-dev iputils-ping
 	clang libclang-rt-14-dev
 )
 
@@ -44,9 +46,24 @@ if ((${#missing[@]} > 0)); then
 		echo "deps: not root and no sudo; install them as root" >&2
 		exit 1
 	fi
+	installing=("${missing[@]}")
 	"${as_root[@]}" apt-get update -q
 	"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -q --no-install-recommends "${missing[@]}"
+	# The knot package (knotd, for the differential test) starts and enables
+	# the system's knotd on install. The tests run knotd of their own, with
+	# their own configuration, in their own namespace; the system's is of no
+	# use to them: stop and disable it (systemd, or the init script where
+	# there is no systemd, as in containers).
+	if [[ " ${installing[*]} " == *" knot "* ]]; then
+		echo "deps: stopping and disabling the system's knotd (the tests start their own)"
+		if [[ -d /run/systemd/system ]]; then
+			"${as_root[@]}" systemctl disable --now knot.service || true
+		elif [[ -x /etc/init.d/knot ]]; then
+			"${as_root[@]}" /etc/init.d/knot stop >/dev/null 2>&1 || true
+			"${as_root[@]}" update-rc.d knot disable >/dev/null 2>&1 || true
+		fi
+	fi
 	mapfile -t missing < <(missing_packages)
 	if ((${#missing[@]} > 0)); then
 		echo "deps: still missing after install: ${missing[*]}" >&2
@@ -54,8 +71,8 @@ if ((${#missing[@]} > 0)); then
 	fi
 fi
 
-if ! pkg-config --exists libdpdk ldns criterion; then
-	for lib in libdpdk ldns criterion; do
+if ! pkg-config --exists libdpdk ldns criterion libbpf; then
+	for lib in libdpdk ldns criterion libbpf; do
 		pkg-config --exists "$lib" || echo "deps: pkg-config does not find $lib" >&2
 	done
 	exit 1

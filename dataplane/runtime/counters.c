@@ -1,11 +1,11 @@
-/* The final counter table printed when mxlbd stops. */
+/* The counter table: printed by mxlbd when it stops and by mxlbctl stats. */
 #include <inttypes.h>
 #include <string.h>
 
 #include "counters.h"
 
 /* The engine's RCODEs printed by name (RFC 1035 §4.1.1, RFC 2136). */
-static const char *const mxlb_counters_rcodes[] = {
+static const char *const mxlb_counters_rcodes[MXLB_COUNTERS_RCODES] = {
     "noerror", "formerr", "servfail", "nxdomain", "notimp", "refused",
 };
 
@@ -13,7 +13,18 @@ static const char *const mxlb_counters_dns_drops[MXLB_DROP_MAX] = {
     [MXLB_DROP_SHORT] = "dns_drop_short",
     [MXLB_DROP_RESPONSE] = "dns_drop_response",
     [MXLB_DROP_NOROOM] = "dns_drop_noroom",
+    [MXLB_DROP_RRL] = "dns_drop_rrl",
 };
+
+const char *mxlb_counters_rcode_name(unsigned rcode)
+{
+	return rcode < MXLB_COUNTERS_RCODES ? mxlb_counters_rcodes[rcode] : "rcode_other";
+}
+
+const char *mxlb_counters_drop_name(unsigned drop)
+{
+	return drop < MXLB_DROP_MAX ? mxlb_counters_dns_drops[drop] : "?";
+}
 
 /* One table row: counter NAME, the value of each row, their total. */
 static void mxlb_counters_line(FILE *out, const char *name, const uint64_t *v, unsigned n)
@@ -35,7 +46,7 @@ void mxlb_counters_print(FILE *out, const struct mxlb_counters_row *rows, unsign
 	unsigned i, k, c;
 	char head[16];
 
-	fprintf(out, "mxlbd: counters\n  %-18s", "");
+	fprintf(out, "  %-18s", "");
 	for (i = 0; i < n; i++) {
 		snprintf(head, sizeof(head), "lcore%u", rows[i].lcore);
 		fprintf(out, " %12s", head);

@@ -1,6 +1,6 @@
-/* Per-lcore packet counters: plain 64-bit fields, written only by the lcore
- * that owns them (no atomics), read by the main lcore after the workers have
- * stopped. */
+/* Per-lcore packet counters: plain 64-bit fields in the stats memzone,
+ * written only by the lcore that owns them (no atomics), read racily by
+ * mxlbctl stats and by the main lcore after the workers have stopped. */
 #ifndef MXLB_COUNTERS_H
 #define MXLB_COUNTERS_H
 
@@ -29,7 +29,17 @@ struct mxlb_counters_row {
 	const struct mxlb_worker_stats *dns;
 };
 
+/* RCODEs counted by name; the rest add up to "rcode_other". */
+#define MXLB_COUNTERS_RCODES 6
+
 /* Prints a table of every counter: one column per worker and the total. */
 void mxlb_counters_print(FILE *out, const struct mxlb_counters_row *rows, unsigned n);
+
+/* Counter name of RCODE ("noerror", ... "refused"), "rcode_other" from
+ * MXLB_COUNTERS_RCODES on. */
+const char *mxlb_counters_rcode_name(unsigned rcode);
+
+/* Counter name of the engine's drop reason DROP ("dns_drop_short", ...). */
+const char *mxlb_counters_drop_name(unsigned drop);
 
 #endif

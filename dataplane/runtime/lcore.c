@@ -85,7 +85,7 @@ static inline void mxlb_lcore_burst(struct mxlb_lcore *lc, const struct mxlb_lco
 	struct rte_mbuf *rx[MXLB_LCORE_BURST];
 	struct rte_mbuf *tx[MXLB_LCORE_BURST];
 	struct rte_mbuf *drop[MXLB_LCORE_BURST];
-	struct mxlb_counters *cnt = &lc->cnt;
+	struct mxlb_counters *cnt = lc->cnt;
 	uint16_t nrx, ntx = 0, ndrop = 0, sent, i;
 	enum mxlb_pkt_verdict v;
 
@@ -144,12 +144,15 @@ int mxlb_lcore_main(void *arg)
 	const struct mxlb_image *img;
 	uint16_t i;
 
+	mxlb_publish_online(lc->worker);
 	while (!mxlb_lcore_quit) {
 		/* The one read of the published image: it stays the same for
 		 * the whole round. */
 		img = mxlb_publish_get();
 		for (i = 0; i < lc->nqueues; i++)
 			lc->queues[i].burst(lc, &lc->queues[i], img);
+		mxlb_publish_quiescent(lc->worker);
 	}
+	mxlb_publish_offline(lc->worker);
 	return 0;
 }

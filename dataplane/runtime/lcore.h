@@ -34,11 +34,14 @@ struct mxlb_lcore_queue {
 };
 
 struct mxlb_lcore {
-	struct mxlb_worker *w; /* engine state: per-pool counters, DNS stats */
+	/* engine state (per-pool counters, DNS stats) and frame counters, in
+	 * the stats memzone */
+	struct mxlb_worker *w;
+	struct mxlb_counters *cnt;
 	const struct mxlb_addr_set *addrs;
+	uint32_t worker; /* worker index: the QSBR thread id */
 	uint16_t nqueues;
 	struct mxlb_lcore_queue queues[RTE_MAX_ETHPORTS];
-	struct mxlb_counters cnt;
 } __rte_cache_aligned;
 
 extern struct mxlb_lcore mxlb_lcores[RTE_MAX_LCORE];
@@ -52,8 +55,9 @@ void mxlb_lcore_add_queue(struct mxlb_lcore *lc, uint16_t port, uint16_t queue,
 			  const struct rte_ether_addr *mac, bool tx_cksum);
 
 /* The worker loop, for rte_eal_remote_launch with ARG = &mxlb_lcores[id]:
- * polls every queue of the lcore until mxlb_lcore_quit. No locks, syscalls,
- * allocation or logging. */
+ * polls every queue of the lcore until mxlb_lcore_quit, reading the
+ * published image once per round and reporting a quiescent state after it
+ * (mxlb_publish_*). No locks, syscalls, allocation or logging. */
 int mxlb_lcore_main(void *arg);
 
 #endif

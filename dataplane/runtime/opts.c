@@ -11,12 +11,16 @@ enum {
 	MXLB_OPTS_ZONE = 256,
 	MXLB_OPTS_IP,
 	MXLB_OPTS_MX_MODE,
+	MXLB_OPTS_JOURNAL,
+	MXLB_OPTS_NO_XDP_STEER,
 };
 
 static const struct option mxlb_opts_long[] = {
     {"zone", required_argument, NULL, MXLB_OPTS_ZONE},
     {"ip", required_argument, NULL, MXLB_OPTS_IP},
     {"mx-mode", required_argument, NULL, MXLB_OPTS_MX_MODE},
+    {"journal", required_argument, NULL, MXLB_OPTS_JOURNAL},
+    {"no-xdp-steer", no_argument, NULL, MXLB_OPTS_NO_XDP_STEER},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -38,19 +42,26 @@ void mxlb_opts_usage(FILE *out)
 	fprintf(out,
 		"usage: mxlbd [EAL options] -- --zone FILE [--zone FILE ...]\n"
 		"             --ip ADDR[/PREFIX] [--ip ADDR[/PREFIX] ...]\n"
-		"             [--mx-mode prefer|rotate|single] [--help]\n"
+		"             [--journal FILE] [--mx-mode prefer|rotate|single] [--help]\n"
 		"\n"
 		"  --zone FILE         RFC 1035 master file to serve; repeat for more zones\n"
 		"  --ip ADDR[/PREFIX]  IPv4 service address to answer on (ARP and DNS over\n"
 		"                      UDP); repeat for more. PREFIX is the on-link prefix\n"
 		"                      length (default /32); only ADDR itself is served\n"
+		"  --journal FILE      append every accepted control change to FILE (synced\n"
+		"                      before mxlbctl is answered) and replay it over the\n"
+		"                      zone files at start and at zone reload\n"
 		"  --mx-mode MODE      how MX and SRV pools show the selected member:\n"
 		"                      prefer (default), rotate or single\n"
+		"  --no-xdp-steer      net_af_xdp ports keep the PMD's own XDP program, which\n"
+		"                      sends every frame to mxlbd, instead of dns_steer, which\n"
+		"                      sends DNS over UDP to mxlbd and the rest to the kernel\n"
 		"  --help              print this text\n"
 		"\n"
 		"EAL options are DPDK's own, e.g. -l 0-1 --no-pci\n"
-		"--vdev=net_af_packet0,iface=eth1 --file-prefix mxlb. The main lcore does not\n"
-		"serve: every other lcore of -l is a worker with one RX/TX queue pair per port.\n");
+		"--vdev=net_af_packet0,iface=eth1 --file-prefix mxlb (the default prefix, which\n"
+		"mxlbctl -p names). The main lcore does not serve but answers mxlbctl: every\n"
+		"other lcore of -l is a worker with one RX/TX queue pair per port.\n");
 }
 
 static int mxlb_opts_fail(const char *msg, const char *arg)
@@ -130,6 +141,17 @@ int mxlb_opts_parse(struct mxlb_opts *o, int argc, char *const *argv)
 			break;
 		case MXLB_OPTS_MX_MODE:
 			ret = mxlb_opts_mode(o, optarg);
+			break;
+		case MXLB_OPTS_NO_XDP_STEER:
+			o->no_xdp_steer = true;
+			break;
+		case MXLB_OPTS_JOURNAL:
+			if (o->journal != NULL)
+				ret = mxlb_opts_fail("--journal given twice", optarg);
+			else if (optarg[0] == '\0')
+				ret = mxlb_opts_fail("--journal needs a file name", NULL);
+			else
+				o->journal = optarg;
 			break;
 		case 'h':
 			mxlb_opts_usage(stdout);

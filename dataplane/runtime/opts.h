@@ -1,6 +1,6 @@
 /* mxlbd's own command line, the part after EAL's "--" (DESIGN §5):
  *   --zone FILE [--zone FILE ...] --ip ADDR[/PREFIX] [--ip ...]
- *   [--mx-mode prefer|rotate|single] [--help] */
+ *   [--journal FILE] [--mx-mode prefer|rotate|single] [--help] */
 #ifndef MXLB_OPTS_H
 #define MXLB_OPTS_H
 
@@ -19,6 +19,8 @@ struct mxlb_opts {
 	struct mxlb_addr addrs[MXLB_ADDR_MAX]; /* --ip, in the order given */
 	size_t naddrs;
 	enum mxlb_mode mx_mode; /* --mx-mode; prefer when not given */
+	const char *journal;	/* --journal FILE, or NULL; points into argv */
+	bool no_xdp_steer;	/* --no-xdp-steer: net_af_xdp ports keep the PMD's program */
 };
 
 /* Parses ARGC/ARGV, where ARGV[0] is the program name and the rest are
