@@ -13,12 +13,14 @@
 
 /* Response header over the query's: ID and QDCOUNT stay; QR set, opcode 0,
  * AA as given, RD copied (RFC 1035 §4.1.1), RA clear (authoritative only),
- * Z and AD clear, CD copied (RFC 4035 §3.1.6). */
+ * Z, AD and CD clear: copying CD is for recursive servers (RFC 4035
+ * §3.2.2), and an authoritative server without DNSSEC has nothing it
+ * would mean (as Knot does). */
 static inline void header(uint8_t *buf, uint8_t rcode, uint8_t aa, uint16_t an, uint16_t ns,
 			  uint16_t ar)
 {
 	buf[2] = (uint8_t)(MXLB_WIRE_QR | aa | (buf[2] & MXLB_WIRE_RD));
-	buf[3] = (uint8_t)((buf[3] & MXLB_WIRE_CD) | rcode);
+	buf[3] = rcode;
 	mxlb_wire_put16(buf + 6, an);
 	mxlb_wire_put16(buf + 8, ns);
 	mxlb_wire_put16(buf + 10, ar);
@@ -303,9 +305,10 @@ static const struct mxlb_node *closest_encloser(const struct mxlb_image *img, co
 
 /* Follows the CNAME at N within its zone, up to CHASE_MAX links: the chain
  * ends at the target's RRset, at NODATA or NXDOMAIN for a missing target in
- * the zone (with the SOA, RFC 2308 §2.1), or at a target outside the zone or
- * below a zone cut, which the resolver follows itself. A wildcard answers
- * for a missing target as it would for a query (RFC 4592 §4.1). */
+ * the zone (with the SOA, RFC 2308 §2.1), at the referral of a zone cut the
+ * target lies below, or at a target outside the zone, which the resolver
+ * follows itself. A wildcard answers for a missing target as it would for a
+ * query (RFC 4592 §4.1). */
 static size_t chase(struct mxlb_worker *w, const struct mxlb_image *img, uint8_t *buf,
 		    const struct mxlb_query *q, size_t cap, const struct mxlb_node *n)
 {
@@ -329,18 +332,26 @@ static size_t chase(struct mxlb_worker *w, const struct mxlb_image *img, uint8_t
 		if (!t && mxlb_name_is_within(lname, apex)) {
 			/* the closest encloser decides, as for a query */
 			const struct mxlb_node *ce = closest_encloser(img, lname, len, loff, nl);
-			if (ce && ce->deleg == MXLB_NONE && ce->wild != MXLB_NONE) {
+			if (ce && ce->deleg != MXLB_NONE) {
+				pc[np++] = base_piece(img, img->nodes[ce->deleg].refer);
+				break;
+			}
+			if (ce && ce->wild != MXLB_NONE) {
 				t = &img->nodes[ce->wild];
-			} else if (ce && ce->deleg == MXLB_NONE) {
+			} else if (ce) {
 				rcode = MXLB_RCODE_NXDOMAIN;
 				pc[np++] = base_piece(img, z->soa);
 				break;
 			}
 		}
-		if (!t)
+		if (!t || t->zone != n->zone)
 			break;
-		if (t->zone != n->zone || t->deleg != MXLB_NONE)
+		/* a target at or below a zone cut: the referral follows the
+		 * chain (RFC 1034 §4.3.2 step 3b after the restart) */
+		if (t->deleg != MXLB_NONE) {
+			pc[np++] = base_piece(img, img->nodes[t->deleg].refer);
 			break;
+		}
 		if (rrset_at(w, img, t, q->qtype, &pc[np])) {
 			np++;
 			break;
@@ -500,6 +511,8 @@ size_t mxlb_respond_from(struct mxlb_worker *w, const struct mxlb_image *img, ui
 	size_t r = respond(w, img, buf, len, cap, &q, false);
 	if (r == 0 || !w->rrl || !c)
 		return r;
+	uint8_t rcode = buf[3] & 0xF;
+	int badvers = rcode == 0 && q.edns && q.edns_version > 0; /* only BADVERS */
 	switch (mxlb_rrl_charge(w->rrl, c, rrl_key(buf, r, &q))) {
 	case MXLB_RRL_PASS:
 		return r;
@@ -516,12 +529,19 @@ size_t mxlb_respond_from(struct mxlb_worker *w, const struct mxlb_image *img, ui
 		mxlb_wire_put16(buf + 6, 0);
 		mxlb_wire_put16(buf + 8, 0);
 		mxlb_wire_put16(buf + 10, ar);
+		if (!(buf[2] & MXLB_WIRE_TC))
+			w->stats.truncated++;
 		buf[2] |= MXLB_WIRE_TC;
 		return out;
 	}
 	case MXLB_RRL_DROP:
 		break;
 	}
+	/* not sent after all: take it back from the answers counted */
+	if (badvers)
+		w->stats.badvers--;
+	else
+		w->stats.rcode[rcode]--;
 	w->stats.drop[MXLB_DROP_RRL]++;
 	return 0;
 }
