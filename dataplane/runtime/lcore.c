@@ -62,7 +62,13 @@ static inline enum mxlb_pkt_verdict mxlb_lcore_frame(struct mxlb_lcore *lc,
 	room = (size_t)m->buf_len - m->data_off - pkt.dns_off;
 	if (room > MXLB_LCORE_UDP_ROOM)
 		room = MXLB_LCORE_UDP_ROOM;
-	n = mxlb_respond(lc->w, img, frame + pkt.dns_off, pkt.dns_len, room);
+	/* the client, for response rate limiting */
+	const struct mxlb_client client = {
+	    .addr = frame + pkt.l2_len + (pkt.ip6 ? 8 : 12),
+	    .len = pkt.ip6 ? 16 : 4,
+	    .now = lc->now,
+	};
+	n = mxlb_respond_from(lc->w, img, frame + pkt.dns_off, pkt.dns_len, room, &client);
 	if (n == 0)
 		return MXLB_PKT_DROP_DNS;
 	if (tx_cksum) {
@@ -144,8 +150,10 @@ int mxlb_lcore_main(void *arg)
 	const struct mxlb_image *img;
 	uint16_t i;
 
+	const uint64_t hz = rte_get_tsc_hz();
 	mxlb_publish_online(lc->worker);
 	while (!mxlb_lcore_quit) {
+		lc->now = (uint32_t)(rte_rdtsc() / hz); /* seconds, for rate limiting */
 		/* The one read of the published image: it stays the same for
 		 * the whole round. */
 		img = mxlb_publish_get();

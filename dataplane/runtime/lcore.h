@@ -37,6 +37,7 @@ struct mxlb_lcore {
 	/* engine state (per-pool counters, DNS stats) and frame counters, in
 	 * the stats memzone */
 	struct mxlb_worker *w;
+	uint32_t now; /* seconds of the TSC, read once per loop round */
 	struct mxlb_counters *cnt;
 	const struct mxlb_addr_set *addrs;
 	uint32_t worker; /* worker index: the QSBR thread id */

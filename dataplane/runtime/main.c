@@ -99,6 +99,8 @@ static int mxlb_main_load(struct mxlb_main *m)
 
 	mxlb_image_opts_init(io);
 	io->mx_mode = m->opts.mx_mode;
+	io->identity = m->opts.identity;
+	io->version = m->opts.version;
 	io->nworkers = m->nworkers;
 	m->ctl.zones = m->opts.zones;
 	m->ctl.nzones = m->opts.nzones;
@@ -224,6 +226,14 @@ static int mxlb_main_lcores(struct mxlb_main *m)
 			fprintf(stderr, "mxlbd: worker %u (lcore %u): mxlb_worker_new: %s\n", k,
 				m->lcores[k], strerror(ENOMEM));
 			return -ENOMEM;
+		}
+		int err = 0;
+		w->rrl = mxlb_rrl_new(&m->opts.rrl, m->nworkers, &err);
+		if (err < 0) {
+			fprintf(stderr, "mxlbd: worker %u: response rate limiting table: %s\n", k,
+				strerror(-err));
+			mxlb_worker_free(w);
+			return err;
 		}
 		/* Counters live in the stats memzone, where mxlbctl reads them. */
 		lc->w = mxlb_stats_adopt(m->stats, k, w);

@@ -13,6 +13,13 @@ enum {
 	MXLB_OPTS_MX_MODE,
 	MXLB_OPTS_JOURNAL,
 	MXLB_OPTS_NO_XDP_STEER,
+	MXLB_OPTS_IDENTITY,
+	MXLB_OPTS_VERSION,
+	MXLB_OPTS_RRL_RATE,
+	MXLB_OPTS_RRL_SLIP,
+	MXLB_OPTS_RRL_V4,
+	MXLB_OPTS_RRL_V6,
+	MXLB_OPTS_RRL_BUCKETS,
 };
 
 static const struct option mxlb_opts_long[] = {
@@ -21,6 +28,13 @@ static const struct option mxlb_opts_long[] = {
     {"mx-mode", required_argument, NULL, MXLB_OPTS_MX_MODE},
     {"journal", required_argument, NULL, MXLB_OPTS_JOURNAL},
     {"no-xdp-steer", no_argument, NULL, MXLB_OPTS_NO_XDP_STEER},
+    {"identity", required_argument, NULL, MXLB_OPTS_IDENTITY},
+    {"version", required_argument, NULL, MXLB_OPTS_VERSION},
+    {"rrl-rate", required_argument, NULL, MXLB_OPTS_RRL_RATE},
+    {"rrl-slip", required_argument, NULL, MXLB_OPTS_RRL_SLIP},
+    {"rrl-ipv4-prefix", required_argument, NULL, MXLB_OPTS_RRL_V4},
+    {"rrl-ipv6-prefix", required_argument, NULL, MXLB_OPTS_RRL_V6},
+    {"rrl-buckets", required_argument, NULL, MXLB_OPTS_RRL_BUCKETS},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -56,6 +70,16 @@ void mxlb_opts_usage(FILE *out)
 		"  --no-xdp-steer      net_af_xdp ports keep the PMD's own XDP program, which\n"
 		"                      sends every frame to mxlbd, instead of dns_steer, which\n"
 		"                      sends DNS over UDP to mxlbd and the rest to the kernel\n"
+		"  --identity TEXT     answer CHAOS TXT id.server and hostname.bind with TEXT\n"
+		"                      (REFUSED when not given)\n"
+		"  --version TEXT      answer CHAOS TXT version.bind and version.server\n"
+		"  --rrl-rate N        response rate limiting: at most N identical responses\n"
+		"                      per second to one client prefix (default 0: off)\n"
+		"  --rrl-slip N        every Nth limited response is sent truncated (TC) instead\n"
+		"                      of dropped (default 2; 0: drop all)\n"
+		"  --rrl-ipv4-prefix L client prefix length of an IPv4 bucket (default 24)\n"
+		"  --rrl-ipv6-prefix L client prefix length of an IPv6 bucket (default 56)\n"
+		"  --rrl-buckets N     buckets per worker (default 65536)\n"
 		"  --help              print this text\n"
 		"\n"
 		"EAL options are DPDK's own, e.g. -l 0-1 --no-pci\n"
@@ -97,6 +121,22 @@ static int mxlb_opts_ip(struct mxlb_opts *o, const char *arg)
 	return 0;
 }
 
+/* An unsigned decimal option value from LO to HI. */
+static int mxlb_opts_uint(const char *name, const char *arg, unsigned long lo, unsigned long hi,
+			  uint32_t *out)
+{
+	char *end;
+	unsigned long v = strtoul(arg, &end, 10);
+	if (arg[0] < '0' || arg[0] > '9' || *end != '\0' || v < lo || v > hi) {
+		fprintf(stderr, "mxlbd: --%s must be a number from %lu to %lu, not '%s'\n", name,
+			lo, hi, arg);
+		mxlb_opts_usage(stderr);
+		return -EINVAL;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
 static int mxlb_opts_mode(struct mxlb_opts *o, const char *arg)
 {
 	size_t m;
@@ -117,6 +157,7 @@ int mxlb_opts_parse(struct mxlb_opts *o, int argc, char *const *argv)
 
 	memset(o, 0, sizeof(*o));
 	o->mx_mode = MXLB_MODE_PREFER;
+	mxlb_rrl_opts_init(&o->rrl);
 	o->zones = calloc((size_t)argc + 1, sizeof(*o->zones));
 	/* getopt_long permutes its array: parse a copy. */
 	args = calloc((size_t)argc + 1, sizeof(*args));
@@ -144,6 +185,34 @@ int mxlb_opts_parse(struct mxlb_opts *o, int argc, char *const *argv)
 			break;
 		case MXLB_OPTS_NO_XDP_STEER:
 			o->no_xdp_steer = true;
+			break;
+		case MXLB_OPTS_IDENTITY:
+			o->identity = optarg;
+			break;
+		case MXLB_OPTS_VERSION:
+			o->version = optarg;
+			break;
+		case MXLB_OPTS_RRL_RATE:
+			ret = mxlb_opts_uint("rrl-rate", optarg, 0, 10000000, &o->rrl.rate);
+			break;
+		case MXLB_OPTS_RRL_SLIP:
+			ret = mxlb_opts_uint("rrl-slip", optarg, 0, 100, &o->rrl.slip);
+			break;
+		case MXLB_OPTS_RRL_V4: {
+			uint32_t v;
+			ret = mxlb_opts_uint("rrl-ipv4-prefix", optarg, 1, 32, &v);
+			o->rrl.v4_prefix = (uint8_t)v;
+			break;
+		}
+		case MXLB_OPTS_RRL_V6: {
+			uint32_t v;
+			ret = mxlb_opts_uint("rrl-ipv6-prefix", optarg, 1, 128, &v);
+			o->rrl.v6_prefix = (uint8_t)v;
+			break;
+		}
+		case MXLB_OPTS_RRL_BUCKETS:
+			ret =
+			    mxlb_opts_uint("rrl-buckets", optarg, 1024, 1u << 24, &o->rrl.buckets);
 			break;
 		case MXLB_OPTS_JOURNAL:
 			if (o->journal != NULL)

@@ -9,6 +9,7 @@
 
 #include "addr.h"
 #include "image.h"
+#include "rrl.h"
 
 /* mxlb_opts_parse result: --help was given and the usage printed. */
 #define MXLB_OPTS_HELP 1
@@ -18,9 +19,12 @@ struct mxlb_opts {
 	size_t nzones;
 	struct mxlb_addr addrs[MXLB_ADDR_MAX]; /* --ip, in the order given */
 	size_t naddrs;
-	enum mxlb_mode mx_mode; /* --mx-mode; prefer when not given */
-	const char *journal;	/* --journal FILE, or NULL; points into argv */
-	bool no_xdp_steer;	/* --no-xdp-steer: net_af_xdp ports keep the PMD's program */
+	enum mxlb_mode mx_mode;	  /* --mx-mode; prefer when not given */
+	const char *journal;	  /* --journal FILE, or NULL; points into argv */
+	bool no_xdp_steer;	  /* --no-xdp-steer: net_af_xdp ports keep the PMD's program */
+	const char *identity;	  /* --identity: CHAOS id.server / hostname.bind, or NULL */
+	const char *version;	  /* --version: CHAOS version.bind / version.server, or NULL */
+	struct mxlb_rrl_opts rrl; /* --rrl-*: response rate limiting, off by default */
 };
 
 /* Parses ARGC/ARGV, where ARGV[0] is the program name and the rest are
