@@ -98,7 +98,7 @@ mx_launch() {
 # Waits for "mxlbd: ready" in the log; on failure shows the log.
 mx_wait_ready() {
 	local deadline=$((SECONDS + MX_READY_TIMEOUT))
-	while ! grep -q '^mxlbd: ready' "$MX_LOG"; do
+	while ! grep -qs '^mxlbd: ready' "$MX_LOG"; do
 		if ! pid_running "$MX_PID"; then
 			wait "$MX_PID" && MX_RC=0 || MX_RC=$?
 			MX_PID=
