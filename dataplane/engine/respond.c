@@ -461,10 +461,14 @@ static inline size_t respond(struct mxlb_worker *w, const struct mxlb_image *img
 		return q.qclass == MXLB_CLASS_CH ? answer_chaos(w, img, buf, &q, cap)
 						 : reply_error(w, buf, &q, cap, MXLB_RCODE_REFUSED);
 	/* Meta types that are not data: type 0 (RFC 6895 §3.1) and zone
-	 * transfers, which need TCP (RFC 5936 §4.2; IXFR: no UDP service). */
-	if (__builtin_expect(q.qtype == 0 || q.qtype == MXLB_TYPE_AXFR || q.qtype == MXLB_TYPE_IXFR,
+	 * transfers, which need TCP (RFC 5936 §4.2; IXFR: no UDP service), get
+	 * NOTIMP; OPT is a pseudo-RR of the additional section only (RFC 6891
+	 * §6.1.1), so a question for it is malformed. */
+	if (__builtin_expect(q.qtype == 0 || q.qtype == MXLB_TYPE_AXFR ||
+				 q.qtype == MXLB_TYPE_IXFR || q.qtype == MXLB_TYPE_OPT,
 			     0))
-		return reply_error(w, buf, &q, cap, MXLB_RCODE_NOTIMP);
+		return q.qtype == MXLB_TYPE_OPT ? reply_error(w, buf, &q, cap, MXLB_RCODE_FORMERR)
+						: reply_error(w, buf, &q, cap, MXLB_RCODE_NOTIMP);
 
 	const struct mxlb_node *n = mxlb_image_find(img, q.lname, q.qname_len, q.hash);
 	if (!n)
