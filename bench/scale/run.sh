@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../.."
 
 domains=${MXLB_SCALE_DOMAINS:-1000000}
 own=${MXLB_SCALE_OWN:-1000}
-dir=build/scale
+dir=build/scale-zones
 mkdir -p "$dir"
 if [[ ! -s $dir/mail.example.zone || ! -s $dir/.params || "$(cat "$dir/.params")" != "$domains $own" ]]; then
 	echo "scale: generating $domains + $own mail domains into $dir"
