@@ -79,6 +79,7 @@ static void mxlbctl_usage(FILE *out)
 	    "  member del OWNER TYPE \"RDATA\"\n"
 	    "  weight OWNER TYPE \"RDATA\" W\n"
 	    "  drain|undrain|down|up HOST-OR-ADDRESS    in every pool that has the member\n"
+	    "  all-down OWNER TYPE all|next|null        the pool's answer when no member is up\n"
 	    "  zone reload [FILE]                       zone files again, then the journal\n"
 	    "  stats [--json|--prometheus]              counters per worker and in total\n"
 	    "\n"
@@ -189,6 +190,8 @@ static int mxlbctl_command(struct mxlbctl *c, int n, char **words)
 		   strcmp(cmd, "down") == 0 || strcmp(cmd, "up") == 0) {
 		ret = mxlbctl_words(c, n, words, 1, 1, 1, "",
 				    "drain|undrain|down|up HOST-OR-ADDRESS");
+	} else if (strcmp(cmd, "all-down") == 0) {
+		ret = mxlbctl_words(c, n, words, 1, 3, 3, "", "all-down OWNER TYPE all|next|null");
 	} else if (strcmp(cmd, "zone") == 0 && n >= 2 && strcmp(words[1], "reload") == 0) {
 		ret = mxlbctl_words(c, n, words, 2, 0, 1, "", "zone reload [FILE]");
 		c->timeout_ms = MXLBCTL_RELOAD_MS;

@@ -76,6 +76,7 @@ struct mxlb_pool_spec {
 	uint32_t owner;
 	uint32_t sharers;
 	uint16_t nmembers;
+	uint8_t alldown; /* enum mxlb_alldown */
 	const uint8_t *rdata[MXLB_POOL_MEMBERS_MAX];
 	uint16_t rdlen[MXLB_POOL_MEMBERS_MAX];
 	uint16_t weight[MXLB_POOL_MEMBERS_MAX];

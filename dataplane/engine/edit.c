@@ -39,7 +39,8 @@ static struct mxlb_gluesrc base_gluesrc(const struct mxlb_base *b)
 
 int mxlb_edit_is_change(int argc, const char *const *argv)
 {
-	static const char *const words[] = {"member", "weight", "drain", "undrain", "down", "up"};
+	static const char *const words[] = {"member", "weight", "drain",   "undrain",
+					    "down",   "up",	"all-down"};
 	if (argc < 1)
 		return 0;
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
@@ -337,6 +338,61 @@ static int member_edit(const struct mxlb_image *cur, int argc, const char *const
 		   p->sharers > 1 ? " (pool shared by several owners: applies to all)" : "");
 }
 
+static const char *const alldown_names[] = {"all", "next", "null"};
+
+const char *mxlb_edit_alldown_name(unsigned policy)
+{
+	return policy < 3 ? alldown_names[policy] : "?";
+}
+
+/* all-down OWNER TYPE all|next|null: the pool's answer when no member is up. */
+static int alldown_edit(const struct mxlb_image *cur, int argc, const char *const *argv,
+			struct mxlb_image **next, char *msg, size_t msglen)
+{
+	static struct addr a;
+	static struct mxlb_pool_spec spec;
+	int rc, policy = -1;
+
+	if (argc != 4)
+		return say(msg, msglen, -EINVAL, "usage: all-down OWNER TYPE all|next|null");
+	for (int i = 0; i < 3; i++)
+		if (strcmp(argv[3], alldown_names[i]) == 0)
+			policy = i;
+	if (policy < 0)
+		return say(msg, msglen, -EINVAL,
+			   "all-down policy must be all, next or null, not '%s'", argv[3]);
+	if ((rc = find_owner(cur, argv[1], &a, msg, msglen)) < 0)
+		return rc;
+	a.type = (uint16_t)ldns_get_rr_type_by_name(argv[2]);
+	if (!mxlb_pool_type(a.type))
+		return say(msg, msglen, -EINVAL, "%s is not a pool type (MX, SRV, A or AAAA)",
+			   argv[2]);
+	snprintf(a.what, sizeof(a.what), "%s %s", a.owner, ldns_rr_descript(a.type)->_name);
+	uint32_t val = MXLB_NONE;
+	for (uint16_t i = 0; i < a.node->nrefs; i++)
+		if (cur->refs[a.node->refs + i].type == a.type)
+			val = __atomic_load_n(&cur->refs[a.node->refs + i].val, __ATOMIC_ACQUIRE);
+	if (val == MXLB_NONE)
+		return say(msg, msglen, -ENOENT, "%s has no %s records", a.owner, argv[2]);
+	if (!(val & MXLB_REF_POOL))
+		return say(msg, msglen, -EINVAL,
+			   "%s has one record: the all-down policy is a pool's", a.what);
+	uint32_t id = val & MXLB_REF_IDX;
+	mxlb_pool_spec_of(cur->pools[id], &spec);
+	if (spec.alldown == policy)
+		return say(msg, msglen, MXLB_EDIT_NOCHANGE, "%s: all-down policy is %s already",
+			   a.what, argv[3]);
+	spec.alldown = (uint8_t)policy;
+	if ((rc = rebuild(cur, id, &spec, next)) < 0) {
+		drop_next(cur, next);
+		return say(msg, msglen, rc, "%s: %s", a.what, strerror(-rc));
+	}
+	return say(msg, msglen, MXLB_EDIT_APPLIED, "version %llu: %s: all-down policy %s%s",
+		   (unsigned long long)(*next)->version, a.what, argv[3],
+		   cur->pools[id]->sharers > 1 ? " (pool shared by several owners: applies to all)"
+					       : "");
+}
+
 /* Does member M of P have host or address TARGET? */
 static int member_is(const struct mxlb_cpool *p, uint16_t m, const uint8_t *name,
 		     const uint8_t *addr, uint16_t addrlen)
@@ -423,6 +479,8 @@ int mxlb_edit_apply(const struct mxlb_image *cur, int argc, const char *const *a
 		return say(msg, msglen, -EINVAL, "'%s' is not a change", argc ? argv[0] : "");
 	if (strcmp(argv[0], "member") == 0 || strcmp(argv[0], "weight") == 0)
 		return member_edit(cur, argc, argv, next, msg, msglen);
+	if (strcmp(argv[0], "all-down") == 0)
+		return alldown_edit(cur, argc, argv, next, msg, msglen);
 	return state_edit(cur, argc, argv, next, msg, msglen);
 }
 

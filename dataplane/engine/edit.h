@@ -7,6 +7,7 @@
  *   member del OWNER TYPE RDATA
  *   weight OWNER TYPE RDATA W
  *   drain|undrain|down|up HOST-OR-ADDRESS
+ *   all-down OWNER TYPE all|next|null
  * OWNER TYPE addresses the pool at that owner, and so every owner that shares
  * it (identical RRsets share one pool). HOST-OR-ADDRESS addresses members:
  * a host name matches MX exchanges and SRV targets, an IPv4 or IPv6 address
@@ -47,6 +48,9 @@ int mxlb_edit_replay(struct mxlb_image **img, int argc, const char *const *argv,
  * Returns OUT. */
 char *mxlb_edit_rdata_text(uint16_t type, const uint8_t *rdata, uint16_t rdlen, char *out,
 			   size_t outlen);
+
+/* Name of an all-down policy (enum mxlb_alldown): "all", "next", "null". */
+const char *mxlb_edit_alldown_name(unsigned policy);
 
 /* Name of TYPE ("MX"), or "TYPE<n>". */
 const char *mxlb_edit_type_name(uint16_t type, char *buf, size_t len);

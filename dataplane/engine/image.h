@@ -25,10 +25,18 @@ enum mxlb_mode {
 	MXLB_MODE_SINGLE,     /* the selected member only */
 };
 
+/* What a pool answers when no member is up (DESIGN §3, issue 7). */
+enum mxlb_alldown {
+	MXLB_ALLDOWN_ALL = 0, /* every member (fail open), the default */
+	MXLB_ALLDOWN_NEXT,    /* the second preference group only (the backup), or all */
+	MXLB_ALLDOWN_NULL,    /* MX: a Null MX (RFC 7505); SRV: target "."; A/AAAA: all */
+};
+
 struct mxlb_image_opts {
-	enum mxlb_mode mx_mode; /* MX and SRV pools; default prefer */
-	enum mxlb_mode a_mode;	/* A and AAAA pools; default rotate */
-	uint32_t nworkers;	/* workers that will answer from the image; default 16 */
+	enum mxlb_mode mx_mode;	   /* MX and SRV pools; default prefer */
+	enum mxlb_mode a_mode;	   /* A and AAAA pools; default rotate */
+	uint32_t nworkers;	   /* workers that will answer from the image; default 16 */
+	enum mxlb_alldown alldown; /* pools' all-down policy; default all */
 	/* CHAOS-class TXT answers: id.server and hostname.bind give IDENTITY,
 	 * version.bind and version.server VERSION; NULL: REFUSED */
 	const char *identity;
@@ -142,6 +150,7 @@ struct mxlb_cpool {
 	uint8_t mode;
 	uint8_t ngroups;
 	uint8_t failopen;	      /* no member up: answering with all of them */
+	uint8_t alldown;	      /* enum mxlb_alldown */
 	uint8_t remapped;	      /* preferences renumbered 10, 20, ... */
 	const uint16_t *block_member; /* block -> member */
 	const uint16_t *value;	      /* preference shown by the selected member, per group */

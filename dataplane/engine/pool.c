@@ -161,6 +161,27 @@ static int put_member(struct mxlb_blockw *w, const struct mxlb_cpool *p,
 	return mxlb_block_rr(w, MXLB_SEC_ANSWER, NULL, p->type, p->ttl, rd, m->rdlen);
 }
 
+/* The all-down answer of policy null: one record that says the domain takes
+ * no mail (Null MX, RFC 7505 §3: preference 0, exchange ".") or that the
+ * service is not offered (SRV target ".", RFC 2782). */
+static int null_block(struct mxlb_cpool *p, struct mxlb_blockw *w, const struct mxlb_gluesrc *g,
+		      struct mxlb_sink *sink, uint16_t *up, size_t *nupp)
+{
+	static const uint8_t mx[] = {0, 0, 0}, srv[] = {0, 0, 0, 0, 0, 0, 0};
+	mxlb_block_writer_reset(w);
+	mxlb_block_writer_home(w, g->nodes[p->owner].name_len);
+	if (p->type == MXLB_TYPE_MX)
+		mxlb_block_rr(w, MXLB_SEC_ANSWER, NULL, p->type, p->ttl, mx, sizeof(mx));
+	else
+		mxlb_block_rr(w, MXLB_SEC_ANSWER, NULL, p->type, p->ttl, srv, sizeof(srv));
+	int64_t bi = mxlb_block_finish(w, sink);
+	if (bi < 0)
+		return (int)bi;
+	up[0] = MXLB_POOL_NULL_MEMBER;
+	*nupp = 1;
+	return 0;
+}
+
 /* One answer block per member that can be selected (DESIGN §3), then the
  * schedule that maps turns to blocks. */
 static int build_blocks(struct mxlb_cpool *p, const struct mxlb_gluesrc *g, struct mxlb_blockw *w,
@@ -168,20 +189,30 @@ static int build_blocks(struct mxlb_cpool *p, const struct mxlb_gluesrc *g, stru
 {
 	const struct mxlb_member *m = p->members;
 	uint16_t n = p->nmembers;
-	int act = 0;
+	uint8_t upv[MXLB_POOL_MEMBERS_MAX];
+	int act = -1;
 	size_t nup = 0;
 
-	/* The active group: the most preferred one with an up member. If every
-	 * member is down or drained, answer with all of them (fail open). */
-	p->failopen = 1;
-	for (int gi = 0; gi < p->ngroups && p->failopen; gi++)
+	/* The active group: the most preferred one with an up member. */
+	for (uint16_t i = 0; i < n; i++) {
+		upv[i] = m[i].state == MXLB_MEMBER_UP;
+		if (upv[i] && (act < 0 || m[i].group < act))
+			act = m[i].group;
+	}
+	/* Every member down or drained: the all-down policy decides. */
+	p->failopen = act < 0;
+	if (p->failopen) {
+		int mxsrv = p->type == MXLB_TYPE_MX || p->type == MXLB_TYPE_SRV;
+		if (p->alldown == MXLB_ALLDOWN_NULL && mxsrv)
+			return null_block(p, w, g, sink, up, nupp);
+		/* next: the group after the most preferred one (the backup
+		 * exchanges, which queue mail); all: every member */
+		int only = p->alldown == MXLB_ALLDOWN_NEXT && p->ngroups > 1 ? 1 : -1;
 		for (uint16_t i = 0; i < n; i++)
-			if (m[i].group == gi && m[i].state == MXLB_MEMBER_UP) {
-				p->failopen = 0;
-				act = gi;
-				break;
-			}
-#define IS_UP(i) (p->failopen || m[i].state == MXLB_MEMBER_UP)
+			upv[i] = only < 0 || m[i].group == only;
+		act = only < 0 ? 0 : only;
+	}
+#define IS_UP(i) (upv[i])
 	for (uint16_t i = 0; i < n; i++)
 		if (m[i].group == act && IS_UP(i))
 			up[nup++] = i;
@@ -257,6 +288,7 @@ struct mxlb_cpool *mxlb_pool_new(const struct mxlb_pool_spec *spec, const struct
 	    .type = spec->type,
 	    .nmembers = spec->nmembers,
 	    .mode = spec->mode,
+	    .alldown = spec->alldown,
 	};
 	for (uint16_t i = 0; i < spec->nmembers; i++)
 		rdtotal += spec->rdlen[i];
@@ -294,7 +326,7 @@ struct mxlb_cpool *mxlb_pool_new(const struct mxlb_pool_spec *spec, const struct
 	uint16_t *bm = malloc(nup * sizeof(uint16_t));
 	size_t total = 0;
 	for (size_t k = 0; k < nup; k++) {
-		wts[k] = p->members[up[k]].weight;
+		wts[k] = up[k] == MXLB_POOL_NULL_MEMBER ? 1 : p->members[up[k]].weight;
 		total += wts[k];
 	}
 	uint16_t *sched = malloc(total * sizeof(uint16_t));
@@ -357,6 +389,7 @@ void mxlb_pool_spec_of(const struct mxlb_cpool *p, struct mxlb_pool_spec *spec)
 	    .owner = p->owner,
 	    .sharers = p->sharers,
 	    .nmembers = p->nmembers,
+	    .alldown = p->alldown,
 	    .carry = p,
 	};
 	for (uint16_t i = 0; i < p->nmembers; i++) {
@@ -451,6 +484,7 @@ int64_t mxlb_pool_compile(struct mxlb_build *b, struct mxlb_blockw *w, const str
 	    .owner = s->node,
 	    .sharers = 1,
 	    .nmembers = (uint16_t)s->count,
+	    .alldown = (uint8_t)b->opts.alldown,
 	};
 	for (uint32_t k = 0; k < s->count; k++) {
 		const struct mxlb_src_rr *r = &b->src.v[s->first + k];

@@ -10,6 +10,8 @@
 #include "image.h"
 
 #define MXLB_POOL_WEIGHT_MAX 1000 /* per member */
+/* block_member of the all-down Null MX / null SRV block: no member */
+#define MXLB_POOL_NULL_MEMBER 0xFFFF
 
 static inline int mxlb_pool_type(uint16_t type)
 {

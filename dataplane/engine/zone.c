@@ -16,7 +16,7 @@
 
 struct reader {
 	struct mxlb_build *b;
-	uint64_t count;           /* records read from this file */
+	uint64_t count; /* records read from this file */
 	struct timespec start;
 	const char *path;
 	uint16_t file;
@@ -30,8 +30,8 @@ static void progress(const struct reader *r)
 {
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	double s = (double)(now.tv_sec - r->start.tv_sec) +
-		   (double)(now.tv_nsec - r->start.tv_nsec) / 1e9;
+	double s =
+	    (double)(now.tv_sec - r->start.tv_sec) + (double)(now.tv_nsec - r->start.tv_nsec) / 1e9;
 	mxlb_build_log(r->b, "%s: %llu records read, %.0f records/s", r->path,
 		       (unsigned long long)r->count, s > 0 ? (double)r->count / s : 0.0);
 }

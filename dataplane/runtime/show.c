@@ -146,6 +146,10 @@ static void mxlb_show_owner_text(const struct mxlb_image *img, const struct mxlb
 
 static void mxlb_show_member_text(const struct mxlb_cpool *p, uint16_t m, char *out, size_t len)
 {
+	if (m == MXLB_POOL_NULL_MEMBER) { /* the all-down null answer */
+		snprintf(out, len, "%s", p->type == MXLB_TYPE_MX ? "0 ." : "0 0 0 .");
+		return;
+	}
 	mxlb_edit_rdata_text(p->type, p->rdata + p->members[m].rdata, p->members[m].rdlen, out,
 			     len);
 }
@@ -209,9 +213,12 @@ static void mxlb_show_pool(struct mxlb_text *t, const struct mxlb_image *img, ui
 		mxlb_text_json(t, owner);
 		mxlb_text_printf(t, ",\"type\":");
 		mxlb_text_json(t, type);
-		mxlb_text_printf(t, ",\"mode\":\"%s\",\"sharers\":%u,\"failopen\":%s,\"members\":[",
-				 mxlb_opts_mode_name((enum mxlb_mode)p->mode), p->sharers,
-				 p->failopen ? "true" : "false");
+		mxlb_text_printf(
+		    t,
+		    ",\"mode\":\"%s\",\"sharers\":%u,\"failopen\":%s,\"alldown\":\"%s\","
+		    "\"members\":[",
+		    mxlb_opts_mode_name((enum mxlb_mode)p->mode), p->sharers,
+		    p->failopen ? "true" : "false", mxlb_edit_alldown_name(p->alldown));
 		for (m = 0; m < p->nmembers; m++) {
 			mxlb_show_member_text(p, m, rdata, sizeof(rdata));
 			mxlb_text_printf(t, "%s{\"rdata\":", m ? "," : "");
@@ -224,9 +231,10 @@ static void mxlb_show_pool(struct mxlb_text *t, const struct mxlb_image *img, ui
 		mxlb_text_printf(t, "]}");
 		return;
 	}
-	mxlb_text_printf(t, "pool %u: %s %s, mode %s, %u owner%s, fail-open %s%s\n", id, owner,
-			 type, mxlb_opts_mode_name((enum mxlb_mode)p->mode), p->sharers,
+	mxlb_text_printf(t, "pool %u: %s %s, mode %s, %u owner%s, fail-open %s, all-down %s%s\n",
+			 id, owner, type, mxlb_opts_mode_name((enum mxlb_mode)p->mode), p->sharers,
 			 p->sharers == 1 ? "" : "s", p->failopen ? "yes (no member up)" : "no",
+			 mxlb_edit_alldown_name(p->alldown),
 			 p->remapped ? ", preferences remapped" : "");
 	for (m = 0; m < p->nmembers; m++) {
 		mxlb_show_member_text(p, m, rdata, sizeof(rdata));
