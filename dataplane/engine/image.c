@@ -261,6 +261,20 @@ static int group_rrsets(struct mxlb_build *b)
 	return 0;
 }
 
+/* Copies record R of bset S into the kept records (glue and one-record
+ * RRsets), its RDATA into gluedata. */
+static int keep_record(struct mxlb_build *b, struct mxlb_glue *out, const struct mxlb_bset *s,
+		       const struct mxlb_src_rr *r)
+{
+	if (MXLB_VEC_RESERVE(b->gluedata, r->rdlen))
+		return -ENOMEM;
+	*out = (struct mxlb_glue){
+	    .rdata = (uint32_t)b->gluedata.n, .ttl = s->ttl, .type = s->type, .rdlen = r->rdlen};
+	memcpy(b->gluedata.v + b->gluedata.n, b->srcdata.v + r->rdata, r->rdlen);
+	b->gluedata.n += r->rdlen;
+	return 0;
+}
+
 /* The A and AAAA records of every name, kept for the additional section of
  * pools built now and at run time. */
 static int collect_glue(struct mxlb_build *b)
@@ -272,18 +286,10 @@ static int collect_glue(struct mxlb_build *b)
 		for (size_t t = 0; t < 2; t++) {
 			const struct mxlb_bset *s = mxlb_build_bset(b, n, types[t]);
 			for (uint32_t k = 0; s && k < s->count; k++) {
-				const struct mxlb_src_rr *r = &b->src.v[s->first + k];
 				if (MXLB_VEC_RESERVE(b->glue, 1) ||
-				    MXLB_VEC_RESERVE(b->gluedata, r->rdlen))
+				    keep_record(b, &b->glue.v[b->glue.n++], s,
+						&b->src.v[s->first + k]) < 0)
 					return -ENOMEM;
-				b->glue.v[b->glue.n++] =
-				    (struct mxlb_glue){.rdata = (uint32_t)b->gluedata.n,
-						       .ttl = s->ttl,
-						       .type = s->type,
-						       .rdlen = r->rdlen};
-				memcpy(b->gluedata.v + b->gluedata.n, b->srcdata.v + r->rdata,
-				       r->rdlen);
-				b->gluedata.n += r->rdlen;
 			}
 		}
 		b->nodes.v[n].nglue = (uint16_t)(b->glue.n - b->nodes.v[n].glue);
@@ -437,20 +443,12 @@ static int compile(struct mxlb_build *b)
 			b->ref_single.v[b->ref_single.n++] = MXLB_NONE;
 			if (!pool && mxlb_pool_type(s->type)) {
 				const struct mxlb_src_rr *r = &b->src.v[s->first];
+				b->ref_single.v[b->ref_single.n - 1] = (uint32_t)b->singles.n;
 				if (MXLB_VEC_RESERVE(b->singles, 1) ||
-				    MXLB_VEC_RESERVE(b->gluedata, r->rdlen)) {
+				    keep_record(b, &b->singles.v[b->singles.n++], s, r) < 0) {
 					rc = -ENOMEM;
 					break;
 				}
-				b->ref_single.v[b->ref_single.n - 1] = (uint32_t)b->singles.n;
-				b->singles.v[b->singles.n++] =
-				    (struct mxlb_glue){.rdata = (uint32_t)b->gluedata.n,
-						       .ttl = s->ttl,
-						       .type = s->type,
-						       .rdlen = r->rdlen};
-				memcpy(b->gluedata.v + b->gluedata.n, b->srcdata.v + r->rdata,
-				       r->rdlen);
-				b->gluedata.n += r->rdlen;
 			}
 		}
 	}
