@@ -75,7 +75,7 @@ static void mxlb_report_json_sum(FILE *out, const struct mxlb_report_sum *sum)
 			sum->verdict[k]);
 	/* Every frame or query that got no answer, by reason. */
 	fprintf(out, "},\"drops\":{");
-	for (k = MXLB_PKT_ARP + 1; k < MXLB_PKT_VERDICT_MAX; k++)
+	for (k = MXLB_PKT_DROP_FIRST; k < MXLB_PKT_VERDICT_MAX; k++)
 		fprintf(out, "\"%s\":%" PRIu64 ",", mxlb_pkt_verdict_name(k), sum->verdict[k]);
 	for (k = 0; k < MXLB_DROP_MAX; k++)
 		fprintf(out, "\"%s\":%" PRIu64 ",", mxlb_counters_drop_name(k), sum->drop[k]);

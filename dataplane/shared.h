@@ -81,7 +81,7 @@ _Static_assert(offsetof(struct mxlb_shared_msg, text) == MXLB_SHARED_MSG_HDR,
 
 /* Version of struct mxlb_shared_stats. Bump it whenever the layout, or
  * struct mxlb_counters or struct mxlb_worker_stats inside it, changes. */
-#define MXLB_SHARED_STATS_LAYOUT 1
+#define MXLB_SHARED_STATS_LAYOUT 2
 
 /* Workers the stats memzone has room for. */
 #define MXLB_SHARED_WORKERS_MAX RTE_MAX_LCORE

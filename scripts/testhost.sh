@@ -9,7 +9,10 @@
 #   namespace        NAME
 #   NAME-d           root-side end, driven by mxlbd through net_af_packet;
 #                    up, no address, no kernel IPv4 forwarding, no IPv6,
-#                    no kernel ARP
+#                    no kernel ARP, strict reverse-path filter (the kernel
+#                    drops what arrives here even for an address it has on
+#                    mxlbd's exception interface: that copy comes through
+#                    mxlbd)
 #   NAME-c           namespace end, the client: 198.18.0.2/24 and
 #                    2001:db8::2/64 (DAD off), TX checksum offload off
 #
@@ -72,6 +75,7 @@ up() {
 	# Root side: the kernel keeps its hands off the packets mxlbd serves.
 	echo 1 >"/proc/sys/net/ipv6/conf/$dp/disable_ipv6"
 	echo 0 >"/proc/sys/net/ipv4/conf/$dp/forwarding"
+	echo 1 >"/proc/sys/net/ipv4/conf/$dp/rp_filter"
 	ip link set dev "$dp" arp off
 	ip link set dev "$dp" up
 

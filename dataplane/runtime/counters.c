@@ -63,6 +63,7 @@ void mxlb_counters_print(FILE *out, const struct mxlb_counters_row *rows, unsign
 	MXLB_COUNTERS_ROW("rx", rows[i].cnt->rx);
 	MXLB_COUNTERS_ROW("tx", rows[i].cnt->tx);
 	MXLB_COUNTERS_ROW("tx_full", rows[i].cnt->tx_full);
+	MXLB_COUNTERS_ROW("from_kernel", rows[i].cnt->from_kernel);
 	for (k = 0; k < MXLB_PKT_VERDICT_MAX; k++)
 		MXLB_COUNTERS_ROW(mxlb_pkt_verdict_name(k), rows[i].cnt->verdict[k]);
 

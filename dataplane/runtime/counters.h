@@ -14,11 +14,13 @@
 
 /* Invariants once the loop has stopped:
  *   rx == sum of verdict[]
- *   verdict[MXLB_PKT_DNS] + verdict[MXLB_PKT_ARP] == tx + tx_full */
+ *   verdict[MXLB_PKT_DNS] + verdict[MXLB_PKT_ARP] + verdict[MXLB_PKT_NDP]
+ *     + from_kernel == tx + tx_full */
 struct mxlb_counters {
-	uint64_t rx;	  /* frames received */
-	uint64_t tx;	  /* replies the port accepted */
-	uint64_t tx_full; /* replies the TX queue refused, freed */
+	uint64_t rx;	      /* frames received */
+	uint64_t tx;	      /* replies (and the kernel's frames) the port accepted */
+	uint64_t tx_full;     /* the TX queue refused them: freed */
+	uint64_t from_kernel; /* worker 0: the kernel's frames to send (exc.h) */
 	uint64_t verdict[MXLB_PKT_VERDICT_MAX];
 } __rte_cache_aligned;
 

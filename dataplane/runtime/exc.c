@@ -86,13 +86,11 @@ static int mxlb_exc_rings(struct mxlb_exc *x, const unsigned *lcores)
 	return 0;
 }
 
-/* Hot-plugs the tap with the MAC address of the port it stands for, and
- * gives it the port's MTU. */
+/* Hot-plugs the tap with the MAC address of the port it stands for. */
 static int mxlb_exc_probe(struct mxlb_exc *x, const struct mxlb_port *p)
 {
 	char mac[RTE_ETHER_ADDR_FMT_SIZE];
 	char args[160];
-	uint16_t mtu;
 	int ret;
 
 	rte_ether_format_addr(mac, sizeof(mac), &p->mac);
@@ -105,25 +103,27 @@ static int mxlb_exc_probe(struct mxlb_exc *x, const struct mxlb_port *p)
 	ret = rte_eth_dev_get_port_by_name(x->vdev, &x->tap_port);
 	if (ret != 0)
 		return mxlb_exc_fail(x, "rte_eth_dev_get_port_by_name", ret);
-	if (rte_eth_dev_get_mtu(p->id, &mtu) == 0) {
-		ret = rte_eth_dev_set_mtu(x->tap_port, mtu);
-		if (ret != 0)
-			fprintf(stderr, "mxlbd: exception interface %s: MTU %u: %s (kept)\n",
-				x->ifname, mtu, rte_strerror(-ret));
-	}
 	return 0;
 }
 
-/* One RX and one TX queue, RX mbufs from the pool of worker 0 (POOL). */
-static int mxlb_exc_queues(struct mxlb_exc *x, struct rte_mempool *pool)
+/* One RX and one TX queue, RX mbufs from the pool of worker 0 (POOL), and
+ * the MTU of the port NIC, so that the kernel sends nothing larger. */
+static int mxlb_exc_queues(struct mxlb_exc *x, uint16_t nic, struct rte_mempool *pool)
 {
 	struct rte_eth_conf conf;
+	uint16_t mtu;
 	int ret;
 
 	memset(&conf, 0, sizeof(conf));
 	ret = rte_eth_dev_configure(x->tap_port, 1, 1, &conf);
 	if (ret != 0)
 		return mxlb_exc_fail(x, "rte_eth_dev_configure", ret);
+	if (rte_eth_dev_get_mtu(nic, &mtu) == 0) {
+		ret = rte_eth_dev_set_mtu(x->tap_port, mtu);
+		if (ret != 0)
+			fprintf(stderr, "mxlbd: exception interface %s: MTU %u: %s (kept)\n",
+				x->ifname, mtu, rte_strerror(-ret));
+	}
 	ret = rte_eth_rx_queue_setup(x->tap_port, 0, MXLB_EXC_RXD,
 				     rte_eth_dev_socket_id(x->tap_port), NULL, pool);
 	if (ret != 0)
@@ -153,7 +153,7 @@ int mxlb_exc_init(struct mxlb_exc *x, const struct mxlb_ports *ports, const unsi
 	if (ret == 0)
 		ret = mxlb_exc_probe(x, &ports->port[0]);
 	if (ret == 0)
-		ret = mxlb_exc_queues(x, ports->pool[mxlb_exc_socket(lcores[0])]);
+		ret = mxlb_exc_queues(x, x->nic_port, ports->pool[mxlb_exc_socket(lcores[0])]);
 	return ret;
 }
 

@@ -49,11 +49,15 @@ static inline enum mxlb_pkt_verdict mxlb_lcore_frame(struct mxlb_lcore *lc,
 	if (unlikely(m->nb_segs != 1))
 		return MXLB_PKT_DROP_MULTI_SEG;
 	v = mxlb_pkt_classify(frame, m->data_len, q->mac, lc->addrs, mxlb_lcore_rx_flags(m), &pkt);
-	if (v == MXLB_PKT_ARP) {
+	if (v == MXLB_PKT_ARP || v == MXLB_PKT_NDP) {
 		m->ol_flags = 0;
 		m->data_len = pkt.len;
 		m->pkt_len = pkt.len;
 		return v;
+	}
+	if (v == MXLB_PKT_KERNEL) {
+		m->ol_flags = 0; /* RX flags mean nothing to the tap */
+		return lc->exc_up != NULL ? v : MXLB_PKT_DROP_NO_KERNEL;
 	}
 	if (v != MXLB_PKT_DNS)
 		return v;
@@ -73,9 +77,11 @@ static inline enum mxlb_pkt_verdict mxlb_lcore_frame(struct mxlb_lcore *lc,
 		return MXLB_PKT_DROP_DNS;
 	if (tx_cksum) {
 		len = mxlb_pkt_reply_udp_offload(frame, &pkt, q->mac, (uint16_t)n);
-		m->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_UDP_CKSUM;
+		m->ol_flags =
+		    pkt.ip6 ? RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_UDP_CKSUM
+			    : RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_UDP_CKSUM;
 		m->l2_len = pkt.l2_len;
-		m->l3_len = MXLB_PKT_IP4_LEN;
+		m->l3_len = pkt.l3_len;
 	} else {
 		len = mxlb_pkt_reply_udp(frame, &pkt, q->mac, (uint16_t)n);
 		m->ol_flags = 0;
@@ -91,8 +97,9 @@ static inline void mxlb_lcore_burst(struct mxlb_lcore *lc, const struct mxlb_lco
 	struct rte_mbuf *rx[MXLB_LCORE_BURST];
 	struct rte_mbuf *tx[MXLB_LCORE_BURST];
 	struct rte_mbuf *drop[MXLB_LCORE_BURST];
+	struct rte_mbuf *kern[MXLB_LCORE_BURST];
 	struct mxlb_counters *cnt = lc->cnt;
-	uint16_t nrx, ntx = 0, ndrop = 0, sent, i;
+	uint16_t nrx, ntx = 0, ndrop = 0, nkern = 0, sent, i;
 	enum mxlb_pkt_verdict v;
 
 	nrx = rte_eth_rx_burst(q->port, q->queue, rx, MXLB_LCORE_BURST);
@@ -103,11 +110,23 @@ static inline void mxlb_lcore_burst(struct mxlb_lcore *lc, const struct mxlb_lco
 		if (i + 1 < nrx)
 			rte_prefetch0(rte_pktmbuf_mtod(rx[i + 1], void *));
 		v = mxlb_lcore_frame(lc, q, img, rx[i], tx_cksum);
+		if (v == MXLB_PKT_KERNEL) {
+			kern[nkern++] = rx[i]; /* counted once handed over */
+			continue;
+		}
 		cnt->verdict[v]++;
-		if (v == MXLB_PKT_DNS || v == MXLB_PKT_ARP)
+		if (v == MXLB_PKT_DNS || v == MXLB_PKT_ARP || v == MXLB_PKT_NDP)
 			tx[ntx++] = rx[i];
 		else
 			drop[ndrop++] = rx[i];
+	}
+	if (nkern != 0) {
+		sent = (uint16_t)rte_ring_sp_enqueue_burst(lc->exc_up, (void **)kern, nkern, NULL);
+		cnt->verdict[MXLB_PKT_KERNEL] += sent;
+		for (i = sent; i < nkern; i++) {
+			cnt->verdict[MXLB_PKT_DROP_KERNEL_FULL]++;
+			drop[ndrop++] = kern[i];
+		}
 	}
 	if (ndrop != 0)
 		rte_pktmbuf_free_bulk(drop, ndrop);
@@ -144,6 +163,26 @@ void mxlb_lcore_add_queue(struct mxlb_lcore *lc, uint16_t port, uint16_t queue,
 	q->burst = tx_cksum ? mxlb_lcore_burst_offload : mxlb_lcore_burst_sw;
 }
 
+/* Worker 0: the kernel's frames (exc.h), all for one port, sent on this
+ * worker's queue 0 of it. */
+static void mxlb_lcore_from_kernel(struct mxlb_lcore *lc)
+{
+	struct rte_mbuf *b[MXLB_LCORE_BURST];
+	struct mxlb_counters *cnt = lc->cnt;
+	uint16_t n, sent;
+
+	n = (uint16_t)rte_ring_sc_dequeue_burst(lc->exc_down, (void **)b, MXLB_LCORE_BURST, NULL);
+	if (n == 0)
+		return;
+	cnt->from_kernel += n;
+	sent = rte_eth_tx_burst(b[0]->port, 0, b, n);
+	cnt->tx += sent;
+	if (unlikely(sent < n)) {
+		cnt->tx_full += (uint64_t)(n - sent);
+		rte_pktmbuf_free_bulk(&b[sent], n - sent);
+	}
+}
+
 int mxlb_lcore_main(void *arg)
 {
 	struct mxlb_lcore *lc = arg;
@@ -159,6 +198,8 @@ int mxlb_lcore_main(void *arg)
 		img = mxlb_publish_get();
 		for (i = 0; i < lc->nqueues; i++)
 			lc->queues[i].burst(lc, &lc->queues[i], img);
+		if (lc->exc_down != NULL)
+			mxlb_lcore_from_kernel(lc);
 		mxlb_publish_quiescent(lc->worker);
 	}
 	mxlb_publish_offline(lc->worker);

@@ -9,6 +9,7 @@
 #include <rte_common.h>
 #include <rte_lcore.h>
 #include <rte_ethdev.h>
+#include <rte_ring.h>
 
 #include "addr.h"
 #include "counters.h"
@@ -38,6 +39,11 @@ struct mxlb_lcore {
 	 * the stats memzone */
 	struct mxlb_worker *w;
 	uint32_t now; /* seconds of the TSC, read once per loop round */
+	/* exception path (exc.h): frames for the kernel are handed over on
+	 * EXC_UP (NULL with --no-kernel: they are dropped); worker 0 sends
+	 * the kernel's frames it finds on EXC_DOWN (NULL on other workers) */
+	struct rte_ring *exc_up;
+	struct rte_ring *exc_down;
 	struct mxlb_counters *cnt;
 	const struct mxlb_addr_set *addrs;
 	uint32_t worker; /* worker index: the QSBR thread id */
@@ -58,7 +64,8 @@ void mxlb_lcore_add_queue(struct mxlb_lcore *lc, uint16_t port, uint16_t queue,
 /* The worker loop, for rte_eal_remote_launch with ARG = &mxlb_lcores[id]:
  * polls every queue of the lcore until mxlb_lcore_quit, reading the
  * published image once per round and reporting a quiescent state after it
- * (mxlb_publish_*). No locks, syscalls, allocation or logging. */
+ * (mxlb_publish_*), and on worker 0 sends the kernel's frames. No locks,
+ * syscalls, allocation or logging. */
 int mxlb_lcore_main(void *arg);
 
 #endif

@@ -24,6 +24,7 @@
 #include "port.h"
 #include "publish.h"
 #include "replay.h"
+#include "slow.h"
 #include "stats.h"
 #include "worker.h"
 #include "xdp.h"
@@ -43,7 +44,8 @@ struct mxlb_main {
 	bool journal_ok;
 	struct mxlb_shared_stats *stats;
 	struct mxlb_ports ports;
-	struct mxlb_xdp xdp; /* dns_steer on the net_af_xdp ports */
+	struct mxlb_xdp xdp;   /* dns_steer on the net_af_xdp ports */
+	struct mxlb_slow slow; /* exception port, kernel addresses and rules, TCP */
 	bool publish_ok;
 	struct mxlb_ctl ctl; /* ctl.img: the image, published once launched */
 	bool launched;
@@ -99,9 +101,12 @@ static int mxlb_main_load(struct mxlb_main *m)
 
 	mxlb_image_opts_init(io);
 	io->mx_mode = m->opts.mx_mode;
+	io->alldown = m->opts.alldown;
 	io->identity = m->opts.identity;
 	io->version = m->opts.version;
-	io->nworkers = m->nworkers;
+	/* One stripe more in every pool: the TCP thread answers as worker
+	 * m->nworkers (slow.h). */
+	io->nworkers = m->nworkers + 1;
 	m->ctl.zones = m->opts.zones;
 	m->ctl.nzones = m->opts.nzones;
 	err[0] = '\0';
@@ -168,7 +173,7 @@ static int mxlb_main_shared(struct mxlb_main *m)
 	m->stats = mxlb_stats_create(m->lcores, m->nworkers);
 	if (m->stats == NULL)
 		return -ENOMEM;
-	ret = mxlb_publish_init(m->nworkers);
+	ret = mxlb_publish_init(m->nworkers + 1); /* the workers and the TCP thread */
 	if (ret != 0)
 		return ret;
 	m->publish_ok = true;
@@ -307,6 +312,7 @@ static void mxlb_main_counters(const struct mxlb_main *m)
 	mxlb_counters_print(stdout, rows, m->nworkers);
 	mxlb_port_print_stats(stdout, &m->ports);
 	mxlb_xdp_print(stdout, &m->xdp);
+	mxlb_slow_print(stdout, &m->slow);
 	fflush(stdout);
 }
 
@@ -320,6 +326,7 @@ static void mxlb_main_fini(struct mxlb_main *m)
 		m->launched = false;
 	}
 	if (m->eal_ok) {
+		mxlb_slow_fini(&m->slow);
 		mxlb_ctl_fini(&m->ctl);
 		mxlb_port_fini(&m->ports);
 	}
@@ -446,6 +453,9 @@ static int mxlb_main_run(struct mxlb_main *m, int argc, char **argv)
 		mxlb_xdp_share(&m->xdp, m->stats->xdp, &m->stats->nxdp);
 	if (ret == 0)
 		ret = mxlb_main_lcores(m);
+	if (ret == 0)
+		ret = mxlb_slow_init(&m->slow, &m->opts.slow, &m->ports, &m->xdp, m->lcores,
+				     m->nworkers, m->opts.addrs, m->opts.naddrs, m->ctl.img);
 	if (ret != 0)
 		return ret;
 
@@ -453,15 +463,19 @@ static int mxlb_main_run(struct mxlb_main *m, int argc, char **argv)
 	mxlb_stats_set_version(m->stats, m->ctl.img->version);
 	mxlb_stats_ready(m->stats);
 	ret = mxlb_main_launch(m);
+	if (ret == 0)
+		ret = mxlb_slow_start(&m->slow);
 	if (ret != 0)
 		return ret;
 	mxlb_main_summary(m);
+	mxlb_slow_summary(stdout, &m->slow);
 	printf("mxlbd: ready\n");
 	fflush(stdout);
 
 	mxlb_ctl_run(&m->ctl, &mxlb_lcore_quit);
 	rte_eal_mp_wait_lcore();
 	m->launched = false;
+	mxlb_slow_stop(&m->slow);
 	printf("mxlbd: stopping\n");
 	mxlb_main_counters(m);
 	return 0;

@@ -7,6 +7,7 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
+#include "exc.h"
 #include "lcore.h"
 #include "port.h"
 
@@ -106,6 +107,9 @@ static int mxlb_port_pools(struct mxlb_ports *ports, const unsigned *lcores, uns
 		for (i = 0; i < ports->n; i++)
 			need[s] += ports->port[i].nb_rxd + ports->port[i].nb_txd;
 		need[s] += 2 * MXLB_LCORE_BURST + MXLB_PORT_POOL_CACHE;
+		/* Frames parked in the exception path: the worker's ring to
+		 * it, and on worker 0's socket the tap's (exc.h). */
+		need[s] += MXLB_EXC_MBUFS_WORKER + (k == 0 ? MXLB_EXC_MBUFS_TAP : 0);
 	}
 	for (s = 0; s < RTE_MAX_NUMA_NODES; s++) {
 		if (need[s] == 0)

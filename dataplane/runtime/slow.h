@@ -5,7 +5,12 @@
  * NWORKERS, offline while it waits for its sockets.
  *
  * With --no-kernel none of it exists: frames for the kernel are dropped and
- * counted by the workers (no_kernel), and there is no TCP. */
+ * counted by the workers (no_kernel), and there is no TCP.
+ *
+ * A net_af_xdp port served by dns_steer (xdp.h) needs no exception port:
+ * the kernel gets everything but DNS over UDP straight from the interface,
+ * whose addresses the operator gives it. Then only the TCP thread runs, on
+ * those addresses, and mxlbd changes nothing in the kernel. */
 #ifndef MXLB_SLOW_H
 #define MXLB_SLOW_H
 
@@ -20,18 +25,22 @@
 #include "port.h"
 #include "tcp.h"
 #include "worker.h"
+#include "xdp.h"
 
 /* What mxlbd's options say about the slow path. */
 struct mxlb_slow_opts {
-	bool no_kernel;		/* --no-kernel */
-	const char *ifname;	/* --kernel-if NAME, or NULL: the first free mxlbN */
-	uint32_t table;		/* --kernel-table N: table and priority of the source rules */
+	bool no_kernel;		  /* --no-kernel */
+	const char *ifname;	  /* --kernel-if NAME, or NULL: the first free mxlbN */
+	uint32_t table;		  /* --kernel-table N: table and priority of the source rules */
 	struct mxlb_tcp_opts tcp; /* --tcp-max-conns, --tcp-max-per-client, --tcp-idle-timeout */
 };
 
 struct mxlb_slow {
-	bool on;
+	bool on;  /* not --no-kernel */
+	bool tap; /* the exception port and the kernel configuration exist */
 	unsigned nworkers;
+	const struct mxlb_addr *addrs; /* the --ip addresses, NADDRS of them */
+	size_t naddrs;
 	struct mxlb_exc exc;
 	bool exc_ok;
 	struct mxlb_kern kern;
@@ -48,11 +57,12 @@ void mxlb_slow_opts_init(struct mxlb_slow_opts *o);
 /* Sets up the slow path for the NWORKERS workers on LCORES (their lcore
  * state in mxlb_lcores gets its exception rings) serving the N addresses
  * ADDRS of PORTS from IMG, whose pools have a stripe for worker NWORKERS.
- * Returns 0 or a negative errno after printing what failed; mxlb_slow_fini
- * undoes what was made. */
+ * XDP tells which ports dns_steer serves. Returns 0 or a negative errno
+ * after printing what failed; mxlb_slow_fini undoes what was made. */
 int mxlb_slow_init(struct mxlb_slow *s, const struct mxlb_slow_opts *o,
-		   const struct mxlb_ports *ports, const unsigned *lcores, unsigned nworkers,
-		   const struct mxlb_addr *addrs, size_t n, const struct mxlb_image *img);
+		   const struct mxlb_ports *ports, const struct mxlb_xdp *xdp,
+		   const unsigned *lcores, unsigned nworkers, const struct mxlb_addr *addrs,
+		   size_t n, const struct mxlb_image *img);
 
 /* Starts the exception service and the TCP thread. */
 int mxlb_slow_start(struct mxlb_slow *s);

@@ -5,6 +5,13 @@
 #                       waits for "mxlbd: ready"; sets MX_NS, MX_IF, MX_PID,
 #                       MX_LOG, MX_PREFIX
 #   mx_launch ARGS...   the same without waiting for ready
+#   MX_SERVER_NS        1 (the default): mxlbd runs in a network namespace
+#                       of its own, MX_SRV (mxi<pid>s), which holds the
+#                       root-side end of the veth, so that what it sets up in
+#                       the kernel (exception interface, service addresses,
+#                       source rules, its TCP sockets) stays there and
+#                       scenarios run side by side; `srv CMD` runs CMD in it.
+#                       0 (set before sourcing): the root namespace
 #   mx_wait_exit [S]    waits up to S seconds for mxlbd to exit by itself
 #   mx_stop             SIGINT, wait; sets MX_RC to mxlbd's exit status
 #   ns CMD...           runs CMD inside the test host's namespace
@@ -30,6 +37,8 @@ MX_READY_TIMEOUT=${MX_READY_TIMEOUT:-30}
 MX_STOP_TIMEOUT=${MX_STOP_TIMEOUT:-15}
 
 MX_NS=mxi$$
+MX_SRV=${MX_NS}s
+MX_SERVER_NS=${MX_SERVER_NS:-1}
 MX_PREFIX=mxit$$
 MX_IF=
 MX_PID=
@@ -76,22 +85,53 @@ lcore_workers() {
 	echo $((n - 1))
 }
 
+# Moves the test host's root-side end MX_IF into the server namespace, with
+# the settings testhost.sh gives it (a namespace starts with defaults).
+mx_server_ns() {
+	ip netns add "$MX_SRV"
+	ip link set dev "$MX_IF" netns "$MX_SRV"
+	ip netns exec "$MX_SRV" sh -c "
+		echo 1 >/proc/sys/net/ipv6/conf/$MX_IF/disable_ipv6
+		echo 0 >/proc/sys/net/ipv4/conf/$MX_IF/forwarding
+		echo 1 >/proc/sys/net/ipv4/conf/$MX_IF/rp_filter
+	"
+	ip -n "$MX_SRV" link set dev lo up
+	ip -n "$MX_SRV" link set dev "$MX_IF" arp off up
+}
+
+# Runs a command inside the server namespace.
+srv() {
+	ip netns exec "$MX_SRV" "$@"
+}
+
 # Creates the test host and starts mxlbd on it in the background.
 mx_launch() {
 	local workers vdev
+	local -a run=()
 	if [[ ! -x "$MXLBD" ]]; then
 		echo "mxlbd not built: $MXLBD (run make build)" >&2
 		return 1
 	fi
-	MX_IF=$("$MXLB_ROOT/scripts/testhost.sh" up "$MX_NS")
+	if ((MX_SERVER_NS)) && ip -n "$MX_SRV" link show dev "$MX_NS-d" >/dev/null 2>&1; then
+		MX_IF=$MX_NS-d # a second start in the same scenario
+	else
+		MX_IF=$("$MXLB_ROOT/scripts/testhost.sh" up "$MX_NS")
+		if ((MX_SERVER_NS)); then
+			mx_server_ns
+		fi
+	fi
+	if ((MX_SERVER_NS)); then
+		# nsenter, unlike ip netns exec, keeps /sys (and /sys/fs/bpf).
+		run=(nsenter "--net=/run/netns/$MX_SRV")
+	fi
 	workers=$(lcore_workers "$MX_LCORES")
 	vdev="net_af_packet0,iface=$MX_IF"
 	if ((workers > 1)); then
 		vdev+=",qpairs=$workers"
 	fi
 	MX_CMD=("$MXLBD" -l "$MX_LCORES" --no-pci "--vdev=$vdev" --file-prefix "$MX_PREFIX" -- "$@")
-	echo "+ ${MX_CMD[*]}"
-	"${MX_CMD[@]}" >"$MX_LOG" 2>&1 &
+	echo "+ ${run[*]}${run[*]:+ }${MX_CMD[*]}"
+	"${run[@]}" "${MX_CMD[@]}" >"$MX_LOG" 2>&1 &
 	MX_PID=$!
 }
 
@@ -165,6 +205,9 @@ mx_cleanup() {
 	trap - EXIT INT TERM HUP
 	trap '' PIPE
 	mx_stop 2>/dev/null || true
+	if [[ -e /run/netns/$MX_SRV ]]; then
+		ip netns del "$MX_SRV" || true
+	fi
 	"$MXLB_ROOT/scripts/testhost.sh" down "$MX_NS" || true
 	mx_clean_prefix
 	rm -rf "$MX_TMP"

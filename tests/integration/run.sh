@@ -27,7 +27,7 @@ scripts/hugepages.sh
 # Test hosts and DPDK files left by scenarios that were killed outright
 # (lib.sh names them after the scenario's pid: mxi<pid>, mxit<pid>).
 while read -r ns _; do
-	if [[ "$ns" =~ ^mxi([0-9]+)$ ]] && ! kill -0 "${BASH_REMATCH[1]}" 2>/dev/null; then
+	if [[ "$ns" =~ ^mxi([0-9]+)s?$ ]] && ! kill -0 "${BASH_REMATCH[1]}" 2>/dev/null; then
 		echo "integration: removing stale test host $ns"
 		scripts/testhost.sh down "$ns"
 	fi
