@@ -12,7 +12,6 @@
 #   - ping, a TCP connection to port 8025 and a UDP datagram to port 5300
 #     reach the kernel (python3 listeners in the server namespace)
 #   - DNS over TCP: answered by mxlbd's TCP listener, a kernel socket
-#     (issue 4); skipped while mxlbd opens none
 #   - mxlbctl stats (text, --json, --prometheus) has dns_steer's counters
 #     beside mxlbd's rx_packets, which equal the steered ones
 #   - SIGINT: exit 0, final counters: mxlbd received exactly what dns_steer
@@ -176,15 +175,12 @@ print(s.recv(64).decode())
 ' "$SERVICE_V4" 2>&1 || true)
 check_eq "UDP to port 5300 reaches the kernel's socket" "kernel:hello" "$got"
 
-if [[ -n "$(srv ss -Htln 'sport = :53')" ]]; then
-	# Not counted in QUERIES: TCP is not steered, the kernel passes it to
-	# mxlbd's socket.
-	out=$(dnsq +tcp "$Z" MX)
-	check_eq "DNS over TCP answered" NOERROR "$(dns_get status "$out")"
-	check_word "DNS over TCP: AA" aa "$(dns_get flags "$out")"
-else
-	echo "  SKIP DNS over TCP: mxlbd opens no TCP listener on port 53 yet (issue 4)"
-fi
+# Not counted in QUERIES: TCP is not steered, the kernel passes it to
+# mxlbd's TCP listener on the interface's address.
+check_eq "mxlbd listens on TCP port 53" yes "$([[ -n "$(srv ss -Htln 'sport = :53')" ]] && echo yes || echo no)"
+out=$(dnsq +tcp "$Z" MX)
+check_eq "DNS over TCP answered" NOERROR "$(dns_get status "$out")"
+check_word "DNS over TCP: AA" aa "$(dns_get flags "$out")"
 
 MXLBCTL=${MXLBCTL:-$MXLB_ROOT/build/mxlbctl}
 json=$("$MXLBCTL" -p "$MX_PREFIX" stats --json 2>&1 || true)
