@@ -23,6 +23,8 @@
 #include <rte_memzone.h>
 #include <rte_ring.h>
 
+#include "health_main.h"
+#include "secondary.h"
 #include "lock.h"
 #include "report.h"
 #include "shared.h"
@@ -39,7 +41,8 @@ enum {
 	MXLBCTL_EXIT_OK = 0,
 	MXLBCTL_EXIT_REFUSED = 1,
 	MXLBCTL_EXIT_UNREACHABLE = 2,
-	MXLBCTL_HELP = -1, /* parse result: usage printed on request */
+	MXLBCTL_HELP = -1,   /* parse result: usage printed on request */
+	MXLBCTL_HEALTH = -2, /* parse result: the health checker (health_main.c) */
 };
 
 /* One invocation: the command as checked, and how to carry it out. */
@@ -51,6 +54,7 @@ struct mxlbctl {
 	enum mxlb_report_format format;
 	unsigned timeout_ms;
 	char path[PATH_MAX]; /* zone reload FILE, resolved */
+	int health;	     /* index of the word "health" in argv */
 	/* attached */
 	struct mxlb_shared_stats *shm;
 	struct rte_ring *req;
@@ -82,6 +86,7 @@ static void mxlbctl_usage(FILE *out)
 	    "  all-down OWNER TYPE all|next|null        the pool's answer when no member is up\n"
 	    "  zone reload [FILE]                       zone files again, then the journal\n"
 	    "  stats [--json|--prometheus]              counters per worker and in total\n"
+	    "  health --config FILE [--check|--dry-run] health checks; down/up on failure\n"
 	    "\n"
 	    "example: mxlbctl member add example.net MX \"10 mx5.example.net.\"\n"
 	    "exit status: 0 done, 1 refused or bad command, 2 mxlbd not reachable\n");
@@ -251,6 +256,10 @@ static int mxlbctl_parse(struct mxlbctl *c, int argc, char **argv)
 		mxlbctl_usage(stderr);
 		return MXLBCTL_EXIT_REFUSED;
 	}
+	if (strcmp(argv[i], "health") == 0) {
+		c->health = i;
+		return MXLBCTL_HEALTH;
+	}
 	return mxlbctl_command(c, argc - i, argv + i);
 }
 
@@ -261,58 +270,6 @@ static int mxlbctl_unreachable(const struct mxlbctl *c, const char *why)
 	if (why != NULL)
 		fprintf(stderr, "mxlbctl: %s\n", why);
 	return MXLBCTL_EXIT_UNREACHABLE;
-}
-
-/* Whether a primary process holds the EAL configuration of PREFIX, looked
- * up where EAL keeps it (eal_create_runtime_dir): /var/run/dpdk for root,
- * else $XDG_RUNTIME_DIR/dpdk or /tmp/dpdk. Checked before rte_eal_init so
- * that a missing mxlbd costs no EAL messages. */
-static bool mxlbctl_primary_alive(const char *prefix)
-{
-	const char *dir = "/var/run";
-	char path[PATH_MAX];
-
-	if (getuid() != 0) {
-		dir = getenv("XDG_RUNTIME_DIR");
-		if (dir == NULL)
-			dir = "/tmp";
-	}
-	snprintf(path, sizeof(path), "%s/dpdk/%s/config", dir, prefix);
-	return rte_eal_primary_proc_alive(path) != 0;
-}
-
-/* The lowest CPU this process may run on, for the --lcores mapping. */
-static int mxlbctl_cpu(void)
-{
-	cpu_set_t set;
-	int cpu;
-
-	if (sched_getaffinity(0, sizeof(set), &set) == 0)
-		for (cpu = 0; cpu < CPU_SETSIZE; cpu++)
-			if (CPU_ISSET(cpu, &set))
-				return cpu;
-	return 0;
-}
-
-/* EAL as a secondary of mxlbd, on an lcore id no primary uses (the highest
- * one), quiet, touching no PCI device. */
-static int mxlbctl_eal(const struct mxlbctl *c)
-{
-	char prefix[MXLBCTL_PREFIX_MAX + 32], lcores[64];
-	char *args[MXLBCTL_EAL_ARGS];
-	int n = 0;
-
-	snprintf(prefix, sizeof(prefix), "--file-prefix=%s", c->prefix);
-	snprintf(lcores, sizeof(lcores), "--lcores=%u@%d", RTE_MAX_LCORE - 1, mxlbctl_cpu());
-	args[n++] = (char *)"mxlbctl";
-	args[n++] = (char *)"--proc-type=secondary";
-	args[n++] = prefix;
-	args[n++] = (char *)"--no-pci";
-	args[n++] = lcores;
-	args[n++] = (char *)"--log-level=lib.eal:error";
-	args[n++] = (char *)"--no-telemetry";
-	args[n] = NULL;
-	return rte_eal_init(n, args);
 }
 
 /* Finds mxlbd's shared objects and checks that mxlbd is there. */
@@ -473,7 +430,13 @@ static int mxlbctl_print(const struct mxlbctl *c)
 	const char *text = c->text != NULL ? c->text : "";
 
 	if (c->status == MXLB_SHARED_STATUS_OK) {
-		fputs(text, stdout);
+		/* pools: the health checker's results beside the members. */
+		char *h = strcmp(c->argv[0], "pools") == 0
+			      ? mxlb_health_main_annotate(text, mxlbctl_count(c, "--json") > 0)
+			      : NULL;
+
+		fputs(h != NULL ? h : text, stdout);
+		free(h);
 		return fflush(stdout) == 0 ? MXLBCTL_EXIT_OK : MXLBCTL_EXIT_REFUSED;
 	}
 	fprintf(stderr, "mxlbctl: %s", text);
@@ -523,11 +486,13 @@ int main(int argc, char **argv)
 	ret = mxlbctl_parse(&c, argc, argv);
 	if (ret == MXLBCTL_HELP)
 		return MXLBCTL_EXIT_OK;
+	if (ret == MXLBCTL_HEALTH)
+		return mxlb_health_main(c.prefix, argc - c.health, argv + c.health);
 	if (ret != 0)
 		return ret;
-	if (!mxlbctl_primary_alive(c.prefix))
+	if (!mxlb_secondary_primary_alive(c.prefix))
 		return mxlbctl_unreachable(&c, NULL);
-	if (mxlbctl_eal(&c) < 0)
+	if (mxlb_secondary_eal("mxlbctl", c.prefix, RTE_MAX_LCORE - 1) < 0)
 		return mxlbctl_unreachable(&c, NULL);
 	/* Attached: what EAL reports from here on (multi-process messages
 	 * meant for other secondaries, detaching at exit) is not the user's

@@ -14,6 +14,8 @@ PACKAGES=(
 	clang-format python3
 	bpftool libbpf-dev iputils-ping
 	clang libclang-rt-14-dev
+	libssl-dev openssl
+	postfix dovecot-pop3d dovecot-imapd
 )
 
 # Prints the packages of PACKAGES that dpkg does not report as installed,
@@ -47,6 +49,14 @@ if ((${#missing[@]} > 0)); then
 		exit 1
 	fi
 	installing=("${missing[@]}")
+	# Postfix (for the health checker's integration test) asks how to
+	# configure itself; answer before the install: local only.
+	if [[ " ${installing[*]} " == *" postfix "* ]]; then
+		echo "postfix postfix/main_mailer_type select Local only" |
+			"${as_root[@]}" debconf-set-selections
+		echo "postfix postfix/mailname string mxlb.test" |
+			"${as_root[@]}" debconf-set-selections
+	fi
 	"${as_root[@]}" apt-get update -q
 	"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -q --no-install-recommends "${missing[@]}"
@@ -64,6 +74,19 @@ if ((${#missing[@]} > 0)); then
 			"${as_root[@]}" update-rc.d knot disable >/dev/null 2>&1 || true
 		fi
 	fi
+	# The same for Postfix and Dovecot: the health test runs instances of
+	# its own, bound to its own namespace's addresses.
+	for svc in postfix dovecot; do
+		if [[ " ${installing[*]} " == *" $svc"* ]]; then
+			echo "deps: stopping and disabling the system's $svc (the tests start their own)"
+			if [[ -d /run/systemd/system ]]; then
+				"${as_root[@]}" systemctl disable --now "$svc.service" || true
+			elif [[ -x /etc/init.d/$svc ]]; then
+				"${as_root[@]}" "/etc/init.d/$svc" stop >/dev/null 2>&1 || true
+				"${as_root[@]}" update-rc.d "$svc" disable >/dev/null 2>&1 || true
+			fi
+		fi
+	done
 	mapfile -t missing < <(missing_packages)
 	if ((${#missing[@]} > 0)); then
 		echo "deps: still missing after install: ${missing[*]}" >&2
