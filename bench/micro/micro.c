@@ -131,7 +131,8 @@ int main(int argc, char **argv)
 			if (t < best)
 				best = t;
 		}
-		printf("BENCH micro_%s_ns %.1f ns\n", mixes[i].name, (double)best / ghz / (double)iters);
+		printf("BENCH micro_%s_ns %.1f ns\n", mixes[i].name,
+		       (double)best / ghz / (double)iters);
 	}
 	mxlb_worker_free(w);
 	mxlb_image_free(img);
