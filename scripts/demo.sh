@@ -68,6 +68,13 @@ cleanup() {
 	rm -rf "/var/run/dpdk/$prefix" "$log"
 	exit "$rc"
 }
+# A demo already running owns the test host and the prefix: leave it be.
+if [[ -e /run/netns/$name ]]; then
+	echo "demo: network namespace $name exists: a demo is already running." >&2
+	echo "demo: stop it first (Ctrl-C in its terminal, or kill -TERM its demo.sh);" >&2
+	echo "demo: if none runs, remove what a killed one left: scripts/testhost.sh down $name" >&2
+	exit 1
+fi
 trap cleanup EXIT
 # Ctrl-C is the normal way to end the demo.
 trap 'exit 0' INT

@@ -226,6 +226,34 @@ static const char *plural(uint32_t n)
 	return n == 1 ? "" : "s";
 }
 
+/* A note when a new MX exchange or SRV target lies in a served zone but has
+ * no address there: clients would get a name that does not resolve. */
+static void no_address_note(const struct mxlb_image *img, uint16_t type, const uint8_t *rdata,
+			    uint16_t rdlen, char *out, size_t outlen)
+{
+	uint8_t lname[MXLB_WIRE_NAME_MAX + MXLB_NAME_PAD] = {0}, loff[MXLB_NAME_LABELS_MAX];
+	unsigned off = type == MXLB_TYPE_MX ? 2 : type == MXLB_TYPE_SRV ? 6 : 0, nl;
+	char text[1024];
+
+	if (off == 0 || rdlen <= off)
+		return;
+	size_t len = mxlb_name_fold(rdata + off, rdlen - off, lname, loff, &nl);
+	if (len == 0)
+		return;
+	const struct mxlb_node *n =
+	    mxlb_image_find(img, lname, len, mxlb_name_hash_wire(lname, len));
+	int in_zone = n != NULL;
+	for (unsigned i = 1; !n && i <= nl && !in_zone; i++) {
+		unsigned at = i < nl ? loff[i] : (unsigned)len - 1;
+		in_zone = mxlb_image_find(img, lname + at, len - at,
+					  mxlb_name_hash_wire(lname + at, len - at)) != NULL;
+	}
+	if (!in_zone || (n && n->nglue > 0))
+		return;
+	mxlb_name_to_text(lname, text, sizeof(text));
+	snprintf(out, outlen, "; note: %s has no A or AAAA record in the served zones", text);
+}
+
 static int member_edit(const struct mxlb_image *cur, int argc, const char *const *argv,
 		       struct mxlb_image **next, char *msg, size_t msglen)
 {
@@ -329,13 +357,16 @@ static int member_edit(const struct mxlb_image *cur, int argc, const char *const
 	if (!(a.val & MXLB_REF_POOL))
 		(*next)->patch = (struct mxlb_patch){.ref = a.ref, .val = MXLB_REF_POOL | id};
 	const struct mxlb_cpool *p = (*next)->pools[id];
-	return say(msg, msglen, MXLB_EDIT_APPLIED, "version %llu: %s %s %s: %u member%s%s",
+	char note[1200] = "";
+	if (add)
+		no_address_note(cur, a.type, a.rdata, a.rdlen, note, sizeof(note));
+	return say(msg, msglen, MXLB_EDIT_APPLIED, "version %llu: %s %s %s: %u member%s%s%s",
 		   (unsigned long long)(*next)->version,
 		   add	 ? "added to"
 		   : del ? "removed from"
 			 : "weight set in",
 		   a.what, w3[2], p->nmembers, plural(p->nmembers),
-		   p->sharers > 1 ? " (pool shared by several owners: applies to all)" : "");
+		   p->sharers > 1 ? " (pool shared by several owners: applies to all)" : "", note);
 }
 
 static const char *const alldown_names[] = {"all", "next", "null"};

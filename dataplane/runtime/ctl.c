@@ -296,7 +296,8 @@ static int mxlb_ctl_reload(struct mxlb_ctl *c, int argc, const char *const *argv
 		 "version %" PRIu64 ": reloaded %u zone%s (%" PRIu64
 		 " names, %u pools); journal: %s",
 		 version, zones, zones == 1 ? "" : "s", mxlb_image_name_count(fresh),
-		 mxlb_image_pool_count(fresh), c->journal == NULL ? "none" : "");
+		 mxlb_image_pool_count(fresh),
+		 c->journal == NULL ? "none (changes made with mxlbctl since start are gone)" : "");
 	if (c->journal != NULL)
 		snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
 			 "%" PRIu64 " change%s kept, %" PRIu64 " dropped", r.kept,
