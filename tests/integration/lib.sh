@@ -131,7 +131,10 @@ mx_launch() {
 	fi
 	MX_CMD=("$MXLBD" -l "$MX_LCORES" --no-pci "--vdev=$vdev" --file-prefix "$MX_PREFIX" -- "$@")
 	echo "+ ${run[*]}${run[*]:+ }${MX_CMD[*]}"
-	"${run[@]}" "${MX_CMD[@]}" >"$MX_LOG" 2>&1 &
+	# Emptied here, not by the background job's redirection, which may
+	# run after mx_wait_ready has read the last run's "ready" line.
+	: >"$MX_LOG"
+	"${run[@]}" "${MX_CMD[@]}" >>"$MX_LOG" 2>&1 &
 	MX_PID=$!
 }
 
