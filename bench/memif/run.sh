@@ -253,6 +253,11 @@ pick_round() {
 		for ((round = 1; round <= rounds; round++)); do
 			n=$sys-$round
 			[[ -n "${R[$n.tput_pps]:-}" ]] || continue # the round failed
+			# A latency phase without answers has no latency to offer.
+			if [[ "$key" == lat_* ]] && ! awk -v s="${R[$n.lat_samples]:-0}" \
+				'BEGIN { exit !(s > 0) }'; then
+				continue
+			fi
 			if ((pass == 1)) && ! "$test" "$n"; then
 				continue
 			fi
@@ -321,6 +326,14 @@ run_phase() {
 		fi
 		sleep 0.2
 	done
+	# What the peer's packet thread is doing (a thread that neither ran nor
+	# waited for a core in a phase was blocked in the kernel: worth a look).
+	if [[ -n "$tid" && -r "/proc/$peer_pid/task/$tid/stat" ]]; then
+		echo "bench-memif: $name: peer thread $tid: state" \
+			"$(awk '{ print $3 }' "/proc/$peer_pid/task/$tid/stat")," \
+			"wchan $(cat "/proc/$peer_pid/task/$tid/wchan" 2>/dev/null)" >>"$tmp/threads-$name"
+		cat "/proc/$peer_pid/task/$tid/stack" >>"$tmp/threads-$name" 2>/dev/null || true
+	fi
 	if kill -0 "$peer_pid" 2>/dev/null; then
 		if [[ -n "$demoted" ]]; then
 			promote_all "$peer_pid"
@@ -337,12 +350,14 @@ run_phase() {
 	# The peer's own lines, and of mxlbd's counter table the rows not zero.
 	awk '/^(mxlbd|mxlb-echo):/ { print "  " $0; table = /counters$/; next }
 		table && NF >= 2 && $NF != "0" { print "  " $0 }' "$peer_out" || true
+	head -n 1 "$tmp/threads-$name" 2>/dev/null || true
 	if ((gen_rc == 2)); then
 		echo "bench-memif: $name: answers failed the checks (see above)" >&2
 		return 1
 	fi
 	if ((gen_rc != 0)); then
 		echo "bench-memif: $name: mxgen exited with status $gen_rc" >&2
+		cat "$tmp/threads-$name" >&2 2>/dev/null || true
 		cat "$peer_out" >&2
 		return 1
 	fi

@@ -5,9 +5,12 @@
 # EDNS) against five servers, one after the other, in one run:
 #
 #   mxlbd_afxdp     mxlbd, net_af_xdp on the server end (start_queue=0,
-#                   queue_count=1); the end also holds 198.18.0.1/24
+#                   queue_count=1; mxlbd attaches its dns_steer XDP program:
+#                   UDP/53 of 198.18.0.1 to the XSK, the rest to the
+#                   kernel); the end also holds 198.18.0.1/24 (kernel ARP)
 #   mxlbd_afpacket  mxlbd, net_af_packet on the server end (no address,
-#                   no kernel ARP: mxlbd answers ARP)
+#                   no kernel ARP: mxlbd answers ARP; its exception tap and
+#                   routing rules live in the server namespace)
 #   knot_xdp        knotd 3.2, `xdp: listen: END@53` (plus a kernel socket on
 #                   198.18.0.1@53, as knot.conf(5) recommends)
 #   knot_udp        knotd over kernel UDP sockets on 198.18.0.1
@@ -38,9 +41,9 @@
 # Cores: the client (dnsperf, kxdpgun -F) is pinned to CLIENT_CPU with
 # taskset, the server to SERVER_CPU: knotd and nsd, the whole process under
 # taskset; mxlbd, through EAL (--lcores 0@S,1@S: its main lcore, which sleeps
-# 100 us between control-ring polls, and its one worker, which busy-polls). veth has no IRQ: the kernel
-# half of every packet (veth, XDP, af_packet, UDP stack) runs on the core
-# of the process that sends it.
+# 100 us between control-ring polls, and its one worker, which busy-polls).
+# veth has no IRQ: the kernel half of every packet (veth, XDP, af_packet,
+# UDP stack) runs on the core of the process that sends it.
 #
 # Prints BENCH lines, appends a dated entry to bench/RESULTS.md, writes
 # bench/peers/peers.dat and plots it (bench/peers/peers.gp) to
@@ -55,6 +58,7 @@
 #   MXLB_PEERS_SYSTEMS     subset, space separated (default: all five)
 #   MXLB_PEERS_KEEP=1      keep the temp dir (configs, logs, raw outputs)
 #   MXLB_PEERS_RECORD=0    a trial: no entry in RESULTS.md, no plot
+#   MXLB_PEERS_RESULTS     the results file (default bench/RESULTS.md)
 #   MXLB_PEERS_WAIT_IDLE   seconds to wait for an idle machine before each
 #                          system (default 60; 0: do not wait)
 #   MXLB_PEERS_IDLE        idle share that counts as idle, % (default 75)
@@ -85,7 +89,7 @@ HZ=$(getconf CLK_TCK)
 
 ZONE=$ROOT/examples/example.net.zone
 QUERIES=$ROOT/$HERE/queries.txt
-RESULTS=$ROOT/bench/RESULTS.md
+RESULTS=${MXLB_PEERS_RESULTS:-$ROOT/bench/RESULTS.md}
 PLOT_GP=$ROOT/$HERE/peers.gp
 PLOT_DAT=$ROOT/$HERE/peers.dat
 PLOT_PNG=$ROOT/bench/peers.png
@@ -747,7 +751,7 @@ for mx in mxlbd_afxdp mxlbd_afpacket; do
 done
 
 if [[ "${MXLB_PEERS_RECORD:-1}" == 0 ]]; then
-	say "trial run (MXLB_PEERS_RECORD=0): no plot, no entry in bench/RESULTS.md"
+	say "trial run (MXLB_PEERS_RECORD=0): no plot, no entry in ${RESULTS#"$ROOT"/}"
 	exit 0
 fi
 
@@ -779,6 +783,8 @@ nsdv=$(nsd -v 2>&1 | awk '/^NSD version/ { print $3; exit }')
 dnsperfv=$(dnsperf -h 2>&1 | awk '/^Version/ { print $2; exit }')
 kxv=$(kxdpgun -V 2>&1 | awk '{ print $NF; exit }')
 mxlbd_sum=$(md5sum "$MXLBD" | cut -c1-12)
+mxlbd_xdp=$(grep -ho 'dns_steer prog id [0-9]* in [a-z]* mode' "$TMP"/mxlbd_afxdp.*/server.log 2>/dev/null |
+	head -n 1 | sed 's/ prog id [0-9]*//')
 knot_mode=$(grep -ho 'initialized XDP interface [^ ]*, UDP port [0-9]*, queues [0-9]*, [a-z]* mode' \
 	"$TMP"/knot_xdp.*/server.log 2>/dev/null | head -n 1 | sed 's/.*queues/queues/')
 
@@ -815,7 +821,8 @@ cat >"$entry" <<EOF
   bench/peers/queries.txt (70 % MX pool hit, 10 % A pool, 10 % single A,
   10 % NXDOMAIN; EDNS); client pinned to cpu $CLIENT_CPU (taskset; kxdpgun
   -F $CLIENT_CPU), server to cpu $SERVER_CPU (mxlbd: ${MXLBD_LCORES[*]}, one
-  worker; knotd and nsd under taskset, 1 UDP worker / server-count 1); knot XDP: ${knot_mode:-?}${AFXDP_ARGS:+; af_xdp devargs +$AFXDP_ARGS}
+  worker; knotd and nsd under taskset, 1 UDP worker / server-count 1);
+  mxlbd af_xdp: ${mxlbd_xdp:-default XDP program}; knot XDP: ${knot_mode:-?}${AFXDP_ARGS:+; af_xdp devargs +$AFXDP_ARGS}
 - each of $ROUNDS rounds, each system ($DURATION s each): dnsperf -T 1 -c 8 -q 200
   -t 1 -e flat out; dnsperf at -Q $RATE -v (latency percentiles); kxdpgun
   -Q $KX_QPS (UDP, batch 10, one XDP thread). Medians over rounds (range in
@@ -852,4 +859,4 @@ fi
 	flock 9
 	cat "$entry" >>"$RESULTS"
 } 9>>"$RESULTS"
-say "entry appended to bench/RESULTS.md"
+say "entry appended to ${RESULTS#"$ROOT"/}"
