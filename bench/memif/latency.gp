@@ -9,7 +9,7 @@ set multiplot layout 1,2 title "bench-memif: query to answer latency over net\\_
 
 binw = xmax / 200.0
 bin(x) = binw * ceil(x / binw)
-set title "distribution"
+set title "distribution (up to 4 x the larger p90)"
 set xlabel "latency (us)"
 set ylabel "fraction of answers per bin"
 set xrange [0:xmax]

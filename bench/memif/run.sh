@@ -495,8 +495,9 @@ echo "bench-memif: share of their core the machine left them at full speed: gene
 	cat "$tmp/hist-echo.dat" "$tmp/hist-mxlbd.dat"
 } >"$datfile"
 if command -v gnuplot >/dev/null 2>&1; then
-	xmax=$(awk -v a="${R[echo.lat_p999_us]}" -v b="${R[mxlbd.lat_p999_us]}" \
-		'BEGIN { m = a > b ? a : b; printf "%.1f", m * 1.5 }')
+	# The body of the distributions: up to 4 x the larger p90.
+	xmax=$(awk -v a="${R[echo.lat_p90_us]:-10}" -v b="${R[mxlbd.lat_p90_us]:-10}" \
+		'BEGIN { m = a > b ? a : b; m *= 4; if (m < 5) m = 5; printf "%.1f", m }')
 	gnuplot -e "datafile='$datfile'; outfile='$pngfile'; xmax=$xmax" \
 		-e "echo_title='mxlb-echo at $(mpps "${R[echo.lat_offered_pps]}") Mpps'" \
 		-e "mxlbd_title='mxlbd, 1 worker, at $(mpps "${R[mxlbd.lat_offered_pps]}") Mpps'" \
@@ -518,9 +519,15 @@ others=$(awk '$NF != "mxgen" && $NF != "mxlbd" && $NF != "top" && $9 + 0 >= 5 {
 if [[ ! -f "$results" ]]; then
 	printf '# Benchmark results\n\nOne dated entry per run, newest last.\n' >"$results"
 fi
+quality=""
+if grep -q 'passes undisturbed' "$tmp/warnings" 2>/dev/null; then
+	quality=" — disturbed: no round had the rig to itself, figures not comparable"
+	echo "bench-memif: warning: every round was disturbed by other work on the machine:" \
+		"the figures say more about the machine than about mxlbd" >&2
+fi
 cat >>"$results" <<EOF
 
-## $(date -u '+%Y-%m-%d %H:%M UTC') — memif (make bench-memif)
+## $(date -u '+%Y-%m-%d %H:%M UTC') — memif (make bench-memif)$quality
 
 - commit $commit; CPU ${cpu:-unknown}, $cores cores; DPDK $dpdk
 - rig: build/mxgen on lcore $gen_lcores (memif server) against build/mxlb-echo on
