@@ -91,6 +91,18 @@ static inline enum mxlb_pkt_verdict mxlb_lcore_frame(struct mxlb_lcore *lc,
 	return MXLB_PKT_DNS;
 }
 
+/* Keeps LC->now, the TSC in seconds, up to date: one TSC read per burst
+ * received, a division once a second. */
+static inline void mxlb_lcore_clock(struct mxlb_lcore *lc)
+{
+	const uint64_t t = rte_rdtsc();
+
+	if (unlikely(t >= lc->next_tick)) {
+		lc->now = (uint32_t)(t / lc->hz);
+		lc->next_tick = ((uint64_t)lc->now + 1) * lc->hz;
+	}
+}
+
 static inline void mxlb_lcore_burst(struct mxlb_lcore *lc, const struct mxlb_lcore_queue *q,
 				    const struct mxlb_image *img, const bool tx_cksum)
 {
@@ -106,6 +118,7 @@ static inline void mxlb_lcore_burst(struct mxlb_lcore *lc, const struct mxlb_lco
 	if (nrx == 0)
 		return;
 	cnt->rx += nrx;
+	mxlb_lcore_clock(lc);
 	for (i = 0; i < nrx; i++) {
 		if (i + 1 < nrx)
 			rte_prefetch0(rte_pktmbuf_mtod(rx[i + 1], void *));
@@ -189,10 +202,11 @@ int mxlb_lcore_main(void *arg)
 	const struct mxlb_image *img;
 	uint16_t i;
 
-	const uint64_t hz = rte_get_tsc_hz();
+	lc->hz = rte_get_tsc_hz();
+	lc->next_tick = 0;
+	mxlb_lcore_clock(lc);
 	mxlb_publish_online(lc->worker);
 	while (!mxlb_lcore_quit) {
-		lc->now = (uint32_t)(rte_rdtsc() / hz); /* seconds, for rate limiting */
 		/* The one read of the published image: it stays the same for
 		 * the whole round. */
 		img = mxlb_publish_get();

@@ -38,7 +38,9 @@ struct mxlb_lcore {
 	/* engine state (per-pool counters, DNS stats) and frame counters, in
 	 * the stats memzone */
 	struct mxlb_worker *w;
-	uint32_t now; /* seconds of the TSC, read once per loop round */
+	uint32_t now;	    /* seconds of the TSC, for rate limiting */
+	uint64_t next_tick; /* TSC at which NOW moves on */
+	uint64_t hz;	    /* TSC frequency */
 	/* exception path (exc.h): frames for the kernel are handed over on
 	 * EXC_UP (NULL with --no-kernel: they are dropped); worker 0 sends
 	 * the kernel's frames it finds on EXC_DOWN (NULL on other workers) */

@@ -92,29 +92,56 @@ static inline void mxlb_pkt_swap(uint8_t *a, uint8_t *b, size_t n)
 }
 
 /* Adds the N octets at P to the one's complement accumulator ACC, reading
- * 32-bit words in host order (RFC 1071 §2(B): the sum is byte-order
- * independent up to a final swap). N is even except for the last call. */
+ * words in host order (RFC 1071 §2(B): the sum is byte-order independent up
+ * to a final swap, and any word size works with an end-around carry). Eight
+ * octets per addition, the carries collected in the high half of a 128-bit
+ * sum (add, adc); N is even except for the last call. */
 static inline uint64_t mxlb_pkt_sum(const uint8_t *p, size_t n, uint64_t acc)
 {
+	unsigned __int128 s = acc;
+	uint64_t w0, w1, w2, w3, lo, hi, t = 0;
 	uint32_t w32;
 	uint16_t w16;
 
-	for (; n >= 4; p += 4, n -= 4) {
+	for (; n >= 32; p += 32, n -= 32) {
+		memcpy(&w0, p, 8);
+		memcpy(&w1, p + 8, 8);
+		memcpy(&w2, p + 16, 8);
+		memcpy(&w3, p + 24, 8);
+		s += w0;
+		s += w1;
+		s += w2;
+		s += w3;
+	}
+	for (; n >= 8; p += 8, n -= 8) {
+		memcpy(&w0, p, 8);
+		s += w0;
+	}
+	if (n >= 4) {
 		memcpy(&w32, p, 4);
-		acc += w32;
+		t += w32;
+		p += 4;
+		n -= 4;
 	}
 	if (n >= 2) {
 		memcpy(&w16, p, 2);
-		acc += w16;
+		t += w16;
 		p += 2;
 		n -= 2;
 	}
 	if (n == 1) {
 		w16 = 0;
 		memcpy(&w16, p, 1); /* the odd octet is the high half of a zero-padded word */
-		acc += w16;
+		t += w16;
 	}
-	return acc;
+	/* 128 to 64 bits, then the tail: each addition with its end-around carry */
+	lo = (uint64_t)s;
+	hi = (uint64_t)(s >> 64);
+	lo += hi;
+	lo += lo < hi;
+	lo += t;
+	lo += lo < t;
+	return lo;
 }
 
 /* Folds ACC to 16 bits and returns it as a number in network order (the value

@@ -567,6 +567,38 @@ Test(pkt6, ipv4_kernel_traffic)
 	cr_assert_eq(classify(&f, 0, &pkt), MXLB_PKT_DROP_ARP_OTHER);
 }
 
+/* mxlb_pkt_cksum against the reference for every length up to 300 octets at
+ * every alignment, over bytes that carry often (runs of 0xFF) and random
+ * ones. The reference's ~sum, with 0 and 0xFFFF one number (-0 and +0). */
+Test(pkt6, cksum_every_length_and_alignment)
+{
+	uint8_t buf[300 + 8];
+	unsigned seed = 12345, fill, off, n, i;
+	uint16_t got, want;
+
+	for (fill = 0; fill < 3; fill++) {
+		for (i = 0; i < sizeof(buf); i++) {
+			seed = seed * 1103515245u + 12345u;
+			buf[i] = fill == 0   ? 0xff
+				 : fill == 1 ? (uint8_t)(seed >> 16)
+					     : (uint8_t)(i * 37);
+		}
+		for (off = 0; off < 8; off++) {
+			for (n = 0; n <= 300; n++) {
+				got = mxlb_pkt_cksum(buf + off, n);
+				want = (uint16_t)~ref_fold(ref_add(0, buf + off, n));
+				if (got == 0xffff)
+					got = 0;
+				if (want == 0xffff)
+					want = 0;
+				cr_assert_eq(got, want,
+					     "fill %u offset %u length %u: %04x, reference %04x",
+					     fill, off, n, got, want);
+			}
+		}
+	}
+}
+
 /* The IPv4 reply checksums against the reference too, including 0xFFFF. */
 Test(pkt6, ipv4_reply_checksums)
 {
