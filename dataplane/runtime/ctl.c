@@ -20,6 +20,13 @@
 
 /* Pause between two polls of an empty ring, or of a full one. */
 #define MXLB_CTL_POLL_NS 100000L
+/* The pause once no request came for MXLB_CTL_DOZE_AFTER polls (about a
+ * second). Measured on a VM: a wake-up every 100 us costs the main lcore's
+ * thread 10 to 13% of a core, every 1 ms about 3%, every 10 ms under 1%.
+ * Scripted changes (mxlbctl calls one after the other, the health
+ * checker's transitions) keep the short pause. */
+#define MXLB_CTL_DOZE_NS    10000000L
+#define MXLB_CTL_DOZE_AFTER 10000
 /* How long a reply may wait for room in the response ring or the message
  * pool before it is abandoned (mxlbctl gives up after as long). */
 #define MXLB_CTL_SEND_TIMEOUT_NS (10 * 1000000000LL)
@@ -27,11 +34,16 @@
 /* Room for one message: an engine message, or one naming the journal. */
 #define MXLB_CTL_MSG 8192
 
-static void mxlb_ctl_pause(void)
+static void mxlb_ctl_sleep(long ns)
 {
-	const struct timespec ts = {.tv_sec = 0, .tv_nsec = MXLB_CTL_POLL_NS};
+	const struct timespec ts = {.tv_sec = 0, .tv_nsec = ns};
 
 	nanosleep(&ts, NULL);
+}
+
+static void mxlb_ctl_pause(void)
+{
+	mxlb_ctl_sleep(MXLB_CTL_POLL_NS);
 }
 
 static int64_t mxlb_ctl_now_ns(void)
@@ -453,13 +465,18 @@ static void mxlb_ctl_handle(struct mxlb_ctl *c, struct mxlb_shared_msg *m)
 
 void mxlb_ctl_run(struct mxlb_ctl *c, const volatile bool *quit)
 {
+	unsigned idle = 0;
 	void *m;
 
 	while (!*quit) {
 		if (rte_ring_dequeue(c->req, &m) != 0) {
-			mxlb_ctl_pause();
+			if (idle < MXLB_CTL_DOZE_AFTER)
+				idle++;
+			mxlb_ctl_sleep(idle < MXLB_CTL_DOZE_AFTER ? MXLB_CTL_POLL_NS
+								  : MXLB_CTL_DOZE_NS);
 			continue;
 		}
+		idle = 0;
 		mxlb_ctl_handle(c, m);
 	}
 }

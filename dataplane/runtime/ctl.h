@@ -40,8 +40,8 @@ struct mxlb_ctl {
  * was made. */
 int mxlb_ctl_init(struct mxlb_ctl *c);
 
-/* Serves requests until *QUIT is set, sleeping about 100 us whenever the
- * request ring is empty. */
+/* Serves requests until *QUIT is set, sleeping 100 us whenever the request
+ * ring is empty, 10 ms once it has been empty for about a second. */
 void mxlb_ctl_run(struct mxlb_ctl *c, const volatile bool *quit);
 
 /* Frees the rings, the pool and the reply buffer (not the image). */
