@@ -16,6 +16,7 @@ PACKAGES=(
 	clang libclang-rt-14-dev
 	libssl-dev openssl
 	postfix dovecot-pop3d dovecot-imapd
+	gnuplot-nox # the plots of make bench-memif and bench-peers
 )
 
 # Prints the packages of PACKAGES that dpkg does not report as installed,
