@@ -91,15 +91,22 @@ static inline void mxlb_pkt_swap(uint8_t *a, uint8_t *b, size_t n)
 	memcpy(b, t, n);
 }
 
+/* A + B with the end-around carry of one's complement arithmetic. */
+static inline uint64_t mxlb_pkt_add1c(uint64_t a, uint64_t b)
+{
+	uint64_t r;
+
+	return __builtin_add_overflow(a, b, &r) ? r + 1 : r;
+}
+
 /* Adds the N octets at P to the one's complement accumulator ACC, reading
  * words in host order (RFC 1071 §2(B): the sum is byte-order independent up
  * to a final swap, and any word size works with an end-around carry). Eight
- * octets per addition, the carries collected in the high half of a 128-bit
- * sum (add, adc); N is even except for the last call. */
+ * octets per addition, in two independent sums; N is even except for the
+ * last call. */
 static inline uint64_t mxlb_pkt_sum(const uint8_t *p, size_t n, uint64_t acc)
 {
-	unsigned __int128 s = acc;
-	uint64_t w0, w1, w2, w3, lo, hi, t = 0;
+	uint64_t w0, w1, w2, w3, acc1 = 0;
 	uint32_t w32;
 	uint16_t w16;
 
@@ -108,52 +115,55 @@ static inline uint64_t mxlb_pkt_sum(const uint8_t *p, size_t n, uint64_t acc)
 		memcpy(&w1, p + 8, 8);
 		memcpy(&w2, p + 16, 8);
 		memcpy(&w3, p + 24, 8);
-		s += w0;
-		s += w1;
-		s += w2;
-		s += w3;
+		acc = mxlb_pkt_add1c(mxlb_pkt_add1c(acc, w0), w2);
+		acc1 = mxlb_pkt_add1c(mxlb_pkt_add1c(acc1, w1), w3);
 	}
-	for (; n >= 8; p += 8, n -= 8) {
+	if (n >= 16) {
 		memcpy(&w0, p, 8);
-		s += w0;
+		memcpy(&w1, p + 8, 8);
+		acc = mxlb_pkt_add1c(acc, w0);
+		acc1 = mxlb_pkt_add1c(acc1, w1);
+		p += 16;
+		n -= 16;
+	}
+	if (n >= 8) {
+		memcpy(&w0, p, 8);
+		acc = mxlb_pkt_add1c(acc, w0);
+		p += 8;
+		n -= 8;
 	}
 	if (n >= 4) {
 		memcpy(&w32, p, 4);
-		t += w32;
+		acc1 = mxlb_pkt_add1c(acc1, w32);
 		p += 4;
 		n -= 4;
 	}
 	if (n >= 2) {
 		memcpy(&w16, p, 2);
-		t += w16;
+		acc1 = mxlb_pkt_add1c(acc1, w16);
 		p += 2;
 		n -= 2;
 	}
 	if (n == 1) {
 		w16 = 0;
 		memcpy(&w16, p, 1); /* the odd octet is the high half of a zero-padded word */
-		t += w16;
+		acc1 = mxlb_pkt_add1c(acc1, w16);
 	}
-	/* 128 to 64 bits, then the tail: each addition with its end-around carry */
-	lo = (uint64_t)s;
-	hi = (uint64_t)(s >> 64);
-	lo += hi;
-	lo += lo < hi;
-	lo += t;
-	lo += lo < t;
-	return lo;
+	return mxlb_pkt_add1c(acc, acc1);
 }
 
 /* Folds ACC to 16 bits and returns it as a number in network order (the value
  * a big-endian read of a field holding it would give). */
 static inline uint16_t mxlb_pkt_fold(uint64_t acc)
 {
-	acc = (acc & 0xffffffffu) + (acc >> 32);
-	acc = (acc & 0xffffffffu) + (acc >> 32);
-	acc = (acc & 0xffffu) + (acc >> 16);
-	acc = (acc & 0xffffu) + (acc >> 16);
-	acc = (acc & 0xffffu) + (acc >> 16);
-	return ntohs((uint16_t)acc);
+	uint32_t a = (uint32_t)acc, b = (uint32_t)(acc >> 32), s32;
+	uint16_t c, d, s16;
+
+	s32 = __builtin_add_overflow(a, b, &s32) ? s32 + 1 : s32;
+	c = (uint16_t)s32;
+	d = (uint16_t)(s32 >> 16);
+	s16 = __builtin_add_overflow(c, d, &s16) ? (uint16_t)(s16 + 1) : s16;
+	return ntohs(s16);
 }
 
 uint16_t mxlb_pkt_cksum(const void *p, size_t n)
