@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "build.h"
+#include "glue.h"
+#include "pool.h"
 
 #define BLOCK_MAX 65000	 /* leaves room for header, question and OPT in 64 KiB */
 #define PTR_MAX	  0x3F00 /* relative pointers stay valid once the base is added */
@@ -30,6 +32,7 @@ struct mxlb_blockw {
 	MXLB_VEC(uint8_t) dnames;
 	MXLB_VEC(uint32_t) glued;
 	int err;
+	int glue_full; /* a glue record did not fit: the block takes no more */
 	uint16_t cls;  /* class of the records written; IN unless set */
 	uint16_t home; /* message offset the pointers are stored for */
 };
@@ -72,6 +75,7 @@ void mxlb_block_writer_reset(struct mxlb_blockw *w)
 	w->req = 0;
 	w->add_end.n = w->fix.n = w->dict.n = w->dnames.n = w->glued.n = 0;
 	w->err = 0;
+	w->glue_full = 0;
 	w->cls = MXLB_CLASS_IN;
 	w->home = 0;
 }
@@ -254,29 +258,29 @@ int mxlb_block_rr(struct mxlb_blockw *w, int section, const uint8_t *owner, uint
 	return 0;
 }
 
-static uint32_t glue_find(const struct mxlb_gluesrc *g, const uint8_t *lname)
+/* One glue record for TARGET when it fits in the block even with its owner
+ * written out in full (and the room put_name asks for beyond it): what does
+ * not fit is left out, with every glue record after it, never the answer.
+ * Returns 1 when written, 0 when left out, or a negative errno. */
+static int put_glue(struct mxlb_blockw *w, const uint8_t *target, uint16_t type, uint32_t ttl,
+		    const uint8_t *rdata, uint16_t rdlen)
 {
-	size_t len = mxlb_name_len(lname);
-	uint32_t h = mxlb_name_hash(lname);
-	for (uint32_t i = h & g->mask; g->slots[i].node; i = (i + 1) & g->mask) {
-		const struct mxlb_slot *s = &g->slots[i];
-		const struct mxlb_node *n = &g->nodes[s->node - 1];
-		if (s->hash == h && n->name_len == len &&
-		    memcmp(g->names + n->name, lname, len) == 0)
-			return s->node - 1;
+	if (w->glue_full || w->len + mxlb_name_len(target) + 1 + 10 + rdlen > BLOCK_MAX) {
+		w->glue_full = 1;
+		return 0;
 	}
-	return MXLB_NONE;
+	int rc = mxlb_block_rr(w, MXLB_SEC_ADDITIONAL, target, type, ttl, rdata, rdlen);
+	return rc < 0 ? rc : 1;
 }
 
 int mxlb_block_glue(struct mxlb_blockw *w, const struct mxlb_gluesrc *g, const uint8_t *target)
 {
-	uint8_t lname[MXLB_WIRE_NAME_MAX], loff[MXLB_NAME_LABELS_MAX];
-	unsigned nl;
+	static const uint16_t types[] = {MXLB_TYPE_A, MXLB_TYPE_AAAA};
+	uint16_t order[MXLB_POOL_MEMBERS_MAX];
+	int rc = 0;
 
-	if (mxlb_name_fold(target, MXLB_WIRE_NAME_MAX, lname, loff, &nl) == 0)
-		return 0;
-	uint32_t node = glue_find(g, lname);
-	if (node == MXLB_NONE)
+	uint32_t node = mxlb_glue_node(g, target);
+	if (node == MXLB_NONE || w->glue_full)
 		return 0;
 	for (size_t i = 0; i < w->glued.n; i++)
 		if (w->glued.v[i] == node)
@@ -285,12 +289,27 @@ int mxlb_block_glue(struct mxlb_blockw *w, const struct mxlb_gluesrc *g, const u
 		return w->err = -ENOMEM;
 	w->glued.v[w->glued.n++] = node;
 	const struct mxlb_node *n = &g->nodes[node];
-	for (uint32_t k = 0; k < n->nglue; k++) {
-		const struct mxlb_glue *r = &g->glue[n->glue + k];
-		int rc = mxlb_block_rr(w, MXLB_SEC_ADDITIONAL, target, r->type, r->ttl,
-				       g->gluedata + r->rdata, r->rdlen);
-		if (rc < 0)
-			return rc;
+	for (size_t t = 0; t < 2; t++) {
+		/* the version's pool, or the records of the zone files */
+		const struct mxlb_cpool *p = mxlb_glue_pool(g, node, types[t]);
+		if (p) {
+			size_t k = mxlb_pool_listed(p, order);
+			for (size_t i = 0; i < k; i++) {
+				const struct mxlb_member *m = &p->members[order[i]];
+				if ((rc = put_glue(w, target, p->type, p->ttl, p->rdata + m->rdata,
+						   m->rdlen)) <= 0)
+					return rc;
+			}
+			continue;
+		}
+		for (uint32_t k = 0; k < n->nglue; k++) {
+			const struct mxlb_glue *r = &g->glue[n->glue + k];
+			if (r->type != types[t])
+				continue;
+			if ((rc = put_glue(w, target, r->type, r->ttl, g->gluedata + r->rdata,
+					   r->rdlen)) <= 0)
+				return rc;
+		}
 	}
 	return 0;
 }

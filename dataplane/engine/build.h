@@ -55,7 +55,9 @@ struct mxlb_sink {
 };
 
 /* Where the additional section finds the A and AAAA records of a target:
- * the builder's name table while loading, a base's at run time. */
+ * the builder's name table and the zone files' records while loading; at run
+ * time a version's (mxlb_glue_src), whose address pools answer for the names
+ * that have them (glue.h). */
 struct mxlb_gluesrc {
 	const struct mxlb_slot *slots;
 	uint32_t mask;
@@ -63,6 +65,7 @@ struct mxlb_gluesrc {
 	const uint8_t *names;
 	const struct mxlb_glue *glue;
 	const uint8_t *gluedata;
+	const struct mxlb_image *img; /* the version, or NULL while loading */
 };
 
 /* Everything a compiled pool is made from. */
@@ -157,7 +160,10 @@ enum { MXLB_SEC_ANSWER = 0, MXLB_SEC_AUTHORITY = 1, MXLB_SEC_ADDITIONAL = 2 };
 /* Appends one record. OWNER NULL means the query name (pointer 0xC00C). */
 int mxlb_block_rr(struct mxlb_blockw *w, int section, const uint8_t *owner, uint16_t type,
 		  uint32_t ttl, const uint8_t *rdata, uint16_t rdlen);
-/* Appends the in-zone A and AAAA records of TARGET to the additional section. */
+/* Appends the in-zone A and AAAA records of TARGET to the additional section:
+ * A then AAAA, each as the gluesrc has them (glue.h). Records that would take
+ * the block past its size limit are left out, and every glue record after
+ * them. */
 int mxlb_block_glue(struct mxlb_blockw *w, const struct mxlb_gluesrc *g, const uint8_t *target);
 /* Stores the written records as a new block of S; returns its index or -errno. */
 int64_t mxlb_block_finish(struct mxlb_blockw *w, struct mxlb_sink *s);

@@ -11,6 +11,7 @@
 #include <ldns/ldns.h>
 
 #include "build.h"
+#include "glue.h"
 #include "pool.h"
 
 static int say(char *msg, size_t len, int rc, const char *fmt, ...)
@@ -25,16 +26,6 @@ static int say(char *msg, size_t len, int rc, const char *fmt, ...)
 		va_end(ap);
 	}
 	return rc;
-}
-
-static struct mxlb_gluesrc base_gluesrc(const struct mxlb_base *b)
-{
-	return (struct mxlb_gluesrc){.slots = b->slots,
-				     .mask = b->mask,
-				     .nodes = b->nodes,
-				     .names = b->names,
-				     .glue = b->glue,
-				     .gluedata = b->gluedata};
 }
 
 int mxlb_edit_is_change(int argc, const char *const *argv)
@@ -188,12 +179,12 @@ static int parse_weight(const char *text, uint16_t *w, char *msg, size_t msglen)
 	return 0;
 }
 
-/* Builds SPEC into pool ID of a new version of CUR. */
+/* Builds SPEC into pool ID of a new version of CUR, with the glue of the new
+ * version. */
 static int rebuild(const struct mxlb_image *cur, uint32_t id, const struct mxlb_pool_spec *spec,
 		   struct mxlb_image **next)
 {
 	struct mxlb_blockw *w = mxlb_block_writer_new();
-	struct mxlb_gluesrc g = base_gluesrc(cur->base);
 	int rc = -ENOMEM;
 	if (!w)
 		return rc;
@@ -201,6 +192,7 @@ static int rebuild(const struct mxlb_image *cur, uint32_t id, const struct mxlb_
 		mxlb_block_writer_free(w);
 		return rc;
 	}
+	struct mxlb_gluesrc g = mxlb_glue_src(*next);
 	struct mxlb_cpool *p = mxlb_pool_new(spec, &g, w, &rc);
 	mxlb_block_writer_free(w);
 	if (!p)
@@ -502,17 +494,41 @@ static int state_edit(const struct mxlb_image *cur, int argc, const char *const 
 		   pools, plural(pools));
 }
 
+/* The additional sections of the MX and SRV pools follow the address pools
+ * that the change rebuilt (glue.h); the message says how many pools that
+ * took. */
+static int follow_glue(const struct mxlb_image *cur, struct mxlb_image **next, char *msg,
+		       size_t msglen)
+{
+	uint32_t n = 0;
+	int rc = mxlb_glue_follow(cur, *next, &n);
+	if (rc < 0) {
+		drop_next(cur, next);
+		return say(msg, msglen, rc,
+			   "cannot rebuild the additional sections of MX and SRV pools: %s",
+			   strerror(-rc));
+	}
+	size_t len = msg ? strnlen(msg, msglen) : 0;
+	if (n && msg && len + 1 < msglen)
+		snprintf(msg + len, msglen - len,
+			 "; additional section updated in %u MX/SRV pool%s", n, plural(n));
+	return MXLB_EDIT_APPLIED;
+}
+
 int mxlb_edit_apply(const struct mxlb_image *cur, int argc, const char *const *argv,
 		    struct mxlb_image **next, char *msg, size_t msglen)
 {
+	int rc;
 	*next = NULL;
 	if (!mxlb_edit_is_change(argc, argv))
 		return say(msg, msglen, -EINVAL, "'%s' is not a change", argc ? argv[0] : "");
 	if (strcmp(argv[0], "member") == 0 || strcmp(argv[0], "weight") == 0)
-		return member_edit(cur, argc, argv, next, msg, msglen);
-	if (strcmp(argv[0], "all-down") == 0)
-		return alldown_edit(cur, argc, argv, next, msg, msglen);
-	return state_edit(cur, argc, argv, next, msg, msglen);
+		rc = member_edit(cur, argc, argv, next, msg, msglen);
+	else if (strcmp(argv[0], "all-down") == 0)
+		rc = alldown_edit(cur, argc, argv, next, msg, msglen);
+	else
+		rc = state_edit(cur, argc, argv, next, msg, msglen);
+	return rc == MXLB_EDIT_APPLIED ? follow_glue(cur, next, msg, msglen) : rc;
 }
 
 int mxlb_edit_replay(struct mxlb_image **img, int argc, const char *const *argv, char *msg,

@@ -379,6 +379,19 @@ void mxlb_pool_preview(const struct mxlb_cpool *p, uint32_t w, uint32_t nworkers
 		out[i] = p->block_member[p->sched[(c + i) % p->len]];
 }
 
+size_t mxlb_pool_listed(const struct mxlb_cpool *p, uint16_t *out)
+{
+	size_t n = 0;
+	for (int pass = 0; pass < 2; pass++)
+		for (uint16_t m = 0; m < p->nmembers; m++) {
+			uint8_t st = p->members[m].state;
+			if (p->failopen ? pass == 0
+					: st == (pass == 0 ? MXLB_MEMBER_UP : MXLB_MEMBER_DRAIN))
+				out[n++] = m;
+		}
+	return n;
+}
+
 void mxlb_pool_spec_of(const struct mxlb_cpool *p, struct mxlb_pool_spec *spec)
 {
 	*spec = (struct mxlb_pool_spec){

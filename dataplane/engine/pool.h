@@ -50,6 +50,14 @@ int mxlb_pool_rdata_equal(uint16_t type, const uint8_t *x, uint16_t xl, const ui
 /* Index of the member with RDATA (mxlb_pool_rdata_equal), or -1. */
 int mxlb_pool_member_find(const struct mxlb_cpool *p, const uint8_t *rdata, uint16_t rdlen);
 
+/* The members an answer of address pool P lists, in the order the additional
+ * section of MX and SRV answers shows them (glue.h): the up members, then the
+ * drained ones, each in member order; every member when none is up (an
+ * address pool fails open whatever its all-down policy). Down members are
+ * left out. Writes member indexes into OUT (room for nmembers) and returns
+ * their count. */
+size_t mxlb_pool_listed(const struct mxlb_cpool *p, uint16_t *out);
+
 /* The members that worker W of NWORKERS will select in its next N answers
  * from P, into OUT (member indexes). Reads the worker's counter racily. */
 void mxlb_pool_preview(const struct mxlb_cpool *p, uint32_t w, uint32_t nworkers, uint32_t n,
