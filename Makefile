@@ -39,9 +39,11 @@ CTL_OBJ         := $(CTL_SRC:%.c=$(BUILD)/%.o)
 CTL_RUNTIME_OBJ := $(BUILD)/dataplane/runtime/counters.o $(BUILD)/dataplane/runtime/pkt.o \
 		   $(BUILD)/dataplane/runtime/xdp.o
 UNIT_OBJ        := $(UNIT_SRC:%.c=$(BUILD)/asan/%.o)
-# The DPDK-free runtime parts the unit tests drive: frames, addresses, and
-# the DNS over TCP listener.
-UNIT_RUNTIME_SRC := dataplane/runtime/pkt.c dataplane/runtime/addr.c dataplane/runtime/tcp.c dataplane/runtime/xdp.c
+# The DPDK-free runtime parts the unit tests drive: frames, addresses, the
+# DNS over TCP listener, the journal replay, and what status, pools and
+# preview print.
+UNIT_RUNTIME_SRC := dataplane/runtime/pkt.c dataplane/runtime/addr.c dataplane/runtime/tcp.c dataplane/runtime/xdp.c \
+		    dataplane/runtime/replay.c dataplane/runtime/show.c dataplane/runtime/text.c
 UNIT_RUNTIME_OBJ := $(UNIT_RUNTIME_SRC:%.c=$(BUILD)/asan/%.o)
 
 ENGINE_CFLAGS  = $(OPT) -g $(WARN) $(CSTD) -fPIC -Idataplane/engine $(PKG_LDNS)

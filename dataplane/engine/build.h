@@ -83,7 +83,7 @@ struct mxlb_pool_spec {
 	const uint8_t *rdata[MXLB_POOL_MEMBERS_MAX];
 	uint16_t rdlen[MXLB_POOL_MEMBERS_MAX];
 	uint16_t weight[MXLB_POOL_MEMBERS_MAX];
-	uint8_t state[MXLB_POOL_MEMBERS_MAX];
+	uint8_t flags[MXLB_POOL_MEMBERS_MAX]; /* MXLB_MEMBER_F_* */
 	/* the pool this one replaces: counters carry over, per worker and per
 	 * member (matched by RDATA); NULL at load */
 	const struct mxlb_cpool *carry;

@@ -302,7 +302,7 @@ static int member_edit(const struct mxlb_image *cur, int argc, const char *const
 		spec.rdata[0] = base->gluedata + s->rdata;
 		spec.rdlen[0] = s->rdlen;
 		spec.weight[0] = 1;
-		spec.state[0] = MXLB_MEMBER_UP;
+		spec.flags[0] = 0;
 	}
 	int m = -1;
 	for (uint16_t i = 0; i < spec.nmembers && m < 0; i++)
@@ -326,14 +326,14 @@ static int member_edit(const struct mxlb_image *cur, int argc, const char *const
 		spec.rdata[spec.nmembers] = a.rdata;
 		spec.rdlen[spec.nmembers] = a.rdlen;
 		spec.weight[spec.nmembers] = weight;
-		spec.state[spec.nmembers] = MXLB_MEMBER_UP;
+		spec.flags[spec.nmembers] = 0;
 		spec.nmembers++;
 	} else if (del) {
 		for (uint16_t i = (uint16_t)m; i + 1 < spec.nmembers; i++) {
 			spec.rdata[i] = spec.rdata[i + 1];
 			spec.rdlen[i] = spec.rdlen[i + 1];
 			spec.weight[i] = spec.weight[i + 1];
-			spec.state[i] = spec.state[i + 1];
+			spec.flags[i] = spec.flags[i + 1];
 		}
 		spec.nmembers--;
 	} else {
@@ -366,6 +366,27 @@ static const char *const alldown_names[] = {"all", "next", "null"};
 const char *mxlb_edit_alldown_name(unsigned policy)
 {
 	return policy < 3 ? alldown_names[policy] : "?";
+}
+
+const char *mxlb_edit_mode_name(unsigned mode)
+{
+	static const char *const names[] = {
+	    [MXLB_MODE_PREFER] = "prefer",
+	    [MXLB_MODE_ROTATE] = "rotate",
+	    [MXLB_MODE_SINGLE] = "single",
+	};
+	return mode < sizeof(names) / sizeof(names[0]) ? names[mode] : "?";
+}
+
+const char *mxlb_edit_flags_name(uint8_t flags)
+{
+	static const char *const names[] = {
+	    [0] = "up",
+	    [MXLB_MEMBER_F_DRAIN] = "drain",
+	    [MXLB_MEMBER_F_DOWN] = "down",
+	    [MXLB_MEMBER_F_DOWN | MXLB_MEMBER_F_DRAIN] = "down+drain",
+	};
+	return flags < sizeof(names) / sizeof(names[0]) ? names[flags] : "?";
 }
 
 /* all-down OWNER TYPE all|next|null: the pool's answer when no member is up. */
@@ -429,11 +450,54 @@ static int member_is(const struct mxlb_cpool *p, uint16_t m, const uint8_t *name
 	return off >= 0 && mb->rdlen > off && mxlb_name_equal(rd + off, name);
 }
 
-static int state_edit(const struct mxlb_image *cur, int argc, const char *const *argv,
-		      struct mxlb_image **next, char *msg, size_t msglen)
+/* The flags of a member with flags F after OP (drain, undrain, down, up)
+ * read in FORMAT. */
+static uint8_t state_flags(const char *op, unsigned format, uint8_t f)
+{
+	if (format == MXLB_EDIT_SINGLE) {
+		/* One state: the member's effective state in, the flags of one
+		 * state out. drain, down and up set the state whatever it was
+		 * (up also ended a drain, drain also ended a down); undrain
+		 * ended a drain only. */
+		if (strcmp(op, "drain") == 0)
+			return MXLB_MEMBER_F_DRAIN;
+		if (strcmp(op, "down") == 0)
+			return MXLB_MEMBER_F_DOWN;
+		if (strcmp(op, "up") == 0)
+			return 0;
+		return mxlb_member_state(f) == MXLB_MEMBER_DRAIN ? 0 : f;
+	}
+	if (strcmp(op, "drain") == 0)
+		return f | MXLB_MEMBER_F_DRAIN;
+	if (strcmp(op, "undrain") == 0)
+		return f & (uint8_t)~MXLB_MEMBER_F_DRAIN;
+	if (strcmp(op, "down") == 0)
+		return f | MXLB_MEMBER_F_DOWN;
+	return f & (uint8_t)~MXLB_MEMBER_F_DOWN; /* up */
+}
+
+/* When OP leaves a member with flags F in another state than its name says
+ * (up and undrain: up; drain: drain) because the other flag is set: that
+ * state and what ends it; NULL otherwise. */
+static const char *const *state_still(const char *op, uint8_t f)
+{
+	static const char *const drained[] = {"drained", "undrain ends a drain"},
+				 *const down[] = {"down", "up ends a down"};
+	if (strcmp(op, "up") == 0 && (f & MXLB_MEMBER_F_DRAIN))
+		return drained;
+	if (strcmp(op, "down") != 0 && strcmp(op, "up") != 0 && (f & MXLB_MEMBER_F_DOWN))
+		return down;
+	return NULL;
+}
+
+/* drain|undrain|down|up HOST-OR-ADDRESS: sets or clears the member's DRAIN
+ * flag (drain, undrain) or DOWN flag (down, up) in every pool that has it;
+ * the other flag stays as it was. */
+static int state_edit(const struct mxlb_image *cur, unsigned format, int argc,
+		      const char *const *argv, struct mxlb_image **next, char *msg, size_t msglen)
 {
 	static struct mxlb_pool_spec spec;
-	const char *op = argv[0];
+	const char *op = argv[0], *const *still = NULL;
 	uint8_t name[MXLB_WIRE_NAME_MAX + 2], addr[16];
 	uint16_t addrlen = 0;
 	size_t len;
@@ -449,7 +513,7 @@ static int state_edit(const struct mxlb_image *cur, int argc, const char *const 
 		return say(msg, msglen, -EINVAL, "'%s' is neither a host name nor an address",
 			   argv[1]);
 
-	unsigned found = 0, changed = 0, pools = 0;
+	unsigned found = 0, changed = 0, pools = 0, nstill = 0;
 	for (uint32_t id = 0; id < cur->npools; id++) {
 		const struct mxlb_cpool *p = cur->pools[id];
 		int touched = 0;
@@ -458,17 +522,14 @@ static int state_edit(const struct mxlb_image *cur, int argc, const char *const 
 			if (!member_is(p, m, name, addr, addrlen))
 				continue;
 			found++;
-			uint8_t st = spec.state[m];
-			if (strcmp(op, "drain") == 0)
-				st = MXLB_MEMBER_DRAIN;
-			else if (strcmp(op, "down") == 0)
-				st = MXLB_MEMBER_DOWN;
-			else if (strcmp(op, "up") == 0)
-				st = MXLB_MEMBER_UP;
-			else if (st == MXLB_MEMBER_DRAIN) /* undrain */
-				st = MXLB_MEMBER_UP;
-			if (st != spec.state[m]) {
-				spec.state[m] = st;
+			uint8_t f = state_flags(op, format, spec.flags[m]);
+			const char *const *why = state_still(op, f);
+			if (why) {
+				still = why;
+				nstill++;
+			}
+			if (f != spec.flags[m]) {
+				spec.flags[m] = f;
 				touched = 1;
 				changed++;
 			}
@@ -485,13 +546,26 @@ static int state_edit(const struct mxlb_image *cur, int argc, const char *const 
 		return say(msg, msglen, -ENOENT, "no pool has a member %s %s", argv[1],
 			   addrlen ? "(address of an A/AAAA pool)"
 				   : "(exchange of an MX or target of an SRV pool)");
-	if (!changed)
-		return say(msg, msglen, MXLB_EDIT_NOCHANGE,
-			   "%s: nothing to change in %u pool member%s", argv[1], found,
-			   plural(found));
-	return say(msg, msglen, MXLB_EDIT_APPLIED, "version %llu: %s %s: %u member%s in %u pool%s",
+	char note[128] = "";
+	if (still)
+		snprintf(note, sizeof(note), "; %s%s in %u (%s)", changed ? "still " : "", still[0],
+			 nstill, still[1]);
+	if (!changed) {
+		static const char *const already[][2] = {{"drain", "already drained"},
+							 {"undrain", "not drained"},
+							 {"down", "already down"},
+							 {"up", "not down"}};
+		const char *is = "unchanged";
+		for (size_t i = 0; i < sizeof(already) / sizeof(already[0]); i++)
+			if (strcmp(op, already[i][0]) == 0)
+				is = already[i][1];
+		return say(msg, msglen, MXLB_EDIT_NOCHANGE, "%s: %s in %u pool member%s%s", argv[1],
+			   is, found, plural(found), note);
+	}
+	return say(msg, msglen, MXLB_EDIT_APPLIED,
+		   "version %llu: %s %s: %u member%s in %u pool%s%s",
 		   (unsigned long long)(*next)->version, op, argv[1], changed, plural(changed),
-		   pools, plural(pools));
+		   pools, plural(pools), note);
 }
 
 /* The additional sections of the MX and SRV pools follow the address pools
@@ -515,8 +589,8 @@ static int follow_glue(const struct mxlb_image *cur, struct mxlb_image **next, c
 	return MXLB_EDIT_APPLIED;
 }
 
-int mxlb_edit_apply(const struct mxlb_image *cur, int argc, const char *const *argv,
-		    struct mxlb_image **next, char *msg, size_t msglen)
+static int edit_apply(const struct mxlb_image *cur, unsigned format, int argc,
+		      const char *const *argv, struct mxlb_image **next, char *msg, size_t msglen)
 {
 	int rc;
 	*next = NULL;
@@ -527,15 +601,21 @@ int mxlb_edit_apply(const struct mxlb_image *cur, int argc, const char *const *a
 	else if (strcmp(argv[0], "all-down") == 0)
 		rc = alldown_edit(cur, argc, argv, next, msg, msglen);
 	else
-		rc = state_edit(cur, argc, argv, next, msg, msglen);
+		rc = state_edit(cur, format, argc, argv, next, msg, msglen);
 	return rc == MXLB_EDIT_APPLIED ? follow_glue(cur, next, msg, msglen) : rc;
 }
 
-int mxlb_edit_replay(struct mxlb_image **img, int argc, const char *const *argv, char *msg,
-		     size_t msglen)
+int mxlb_edit_apply(const struct mxlb_image *cur, int argc, const char *const *argv,
+		    struct mxlb_image **next, char *msg, size_t msglen)
+{
+	return edit_apply(cur, MXLB_EDIT_FLAGS, argc, argv, next, msg, msglen);
+}
+
+int mxlb_edit_replay(struct mxlb_image **img, unsigned format, int argc, const char *const *argv,
+		     char *msg, size_t msglen)
 {
 	struct mxlb_image *next = NULL;
-	int rc = mxlb_edit_apply(*img, argc, argv, &next, msg, msglen);
+	int rc = edit_apply(*img, format, argc, argv, &next, msg, msglen);
 	if (rc == MXLB_EDIT_APPLIED) {
 		mxlb_image_commit(next);
 		mxlb_image_retire(*img, next);

@@ -107,15 +107,31 @@ struct mxlb_glue {
 	uint16_t rdlen;
 };
 
-/* Member states (DESIGN §2). */
+/* Member flags (DESIGN §2): two independent reasons to keep a member out of
+ * rotation, set and cleared separately. DRAIN is maintenance (drain,
+ * undrain), DOWN is health (down, up: what the health checker sends). */
+enum { MXLB_MEMBER_F_DRAIN = 1, MXLB_MEMBER_F_DOWN = 2 };
+
+/* Member states (DESIGN §2), the effective state of a member's flags: up
+ * (selected in turn), drain (never selected, listed after every up member)
+ * or down (not listed). */
 enum { MXLB_MEMBER_UP = 0, MXLB_MEMBER_DRAIN = 1, MXLB_MEMBER_DOWN = 2 };
+
+/* Down when DOWN is set (whether drained or not), else drain when DRAIN is
+ * set, else up. */
+static inline unsigned mxlb_member_state(uint8_t flags)
+{
+	return flags & MXLB_MEMBER_F_DOWN    ? MXLB_MEMBER_DOWN
+	       : flags & MXLB_MEMBER_F_DRAIN ? MXLB_MEMBER_DRAIN
+					     : MXLB_MEMBER_UP;
+}
 
 struct mxlb_member {
 	uint32_t rdata; /* RDATA in the pool's rdata, names uncompressed */
 	uint16_t rdlen;
 	uint16_t pref; /* MX preference / SRV priority as loaded; 0 for A/AAAA */
 	uint16_t weight;
-	uint8_t state;
+	uint8_t flags; /* MXLB_MEMBER_F_* */
 	uint8_t group; /* preference group, 0 = most preferred */
 };
 

@@ -64,7 +64,8 @@ static ssize_t encode(int argc, const char *const *argv, uint8_t *out)
 		memcpy(out + HDR + len, argv[i], l);
 		len += l;
 	}
-	memcpy(out, "MXJ1", 4);
+	memcpy(out, "MXJ", 3);
+	out[3] = (uint8_t)('0' + MXLB_JOURNAL_FORMAT);
 	mxlb_wire_put32(out + 4, (uint32_t)len);
 	mxlb_wire_put32(out + 8, mxlb_journal_crc(out + HDR, len));
 	return (ssize_t)(HDR + len);
@@ -148,9 +149,9 @@ int mxlb_journal_replay(struct mxlb_journal *j, mxlb_journal_fn fn, void *arg, c
 	int dropped = 0, rc = 0;
 	while (off < size) {
 		size_t len = size - off >= HDR ? mxlb_wire_get32(buf + off + 4) : 0;
-		if (size - off < HDR || memcmp(buf + off, "MXJ1", 4) != 0 ||
-		    len > MXLB_JOURNAL_RECORD_MAX || size - off - HDR < len || len == 0 ||
-		    buf[off + HDR + len - 1] != 0 ||
+		if (size - off < HDR || memcmp(buf + off, "MXJ", 3) != 0 || buf[off + 3] < '1' ||
+		    buf[off + 3] > '0' + MXLB_JOURNAL_FORMAT || len > MXLB_JOURNAL_RECORD_MAX ||
+		    size - off - HDR < len || len == 0 || buf[off + HDR + len - 1] != 0 ||
 		    mxlb_journal_crc(buf + off + HDR, len) != mxlb_wire_get32(buf + off + 8))
 			break;
 		const char *argv[MXLB_JOURNAL_ARGS_MAX];
@@ -160,7 +161,7 @@ int mxlb_journal_replay(struct mxlb_journal *j, mxlb_journal_fn fn, void *arg, c
 			p += strlen((const char *)buf + p) + 1;
 		}
 		total++;
-		if (fn(arg, argc, argv) == 0)
+		if (fn(arg, (unsigned)(buf[off + 3] - '0'), argc, argv) == 0)
 			keep[nkeep++] = off;
 		else
 			dropped = 1;

@@ -195,7 +195,7 @@ static int build_blocks(struct mxlb_cpool *p, const struct mxlb_gluesrc *g, stru
 
 	/* The active group: the most preferred one with an up member. */
 	for (uint16_t i = 0; i < n; i++) {
-		upv[i] = m[i].state == MXLB_MEMBER_UP;
+		upv[i] = mxlb_member_state(m[i].flags) == MXLB_MEMBER_UP;
 		if (upv[i] && (act < 0 || m[i].group < act))
 			act = m[i].group;
 	}
@@ -237,11 +237,12 @@ static int build_blocks(struct mxlb_cpool *p, const struct mxlb_gluesrc *g, stru
 		for (uint16_t j = 0; j < cnt; j++)
 			if ((prefer ? vals[j] : m[order[j]].pref) > maxup)
 				maxup = prefer ? vals[j] : m[order[j]].pref;
-		/* Drained members: listed after every up member, with a value
-		 * that no up member shares, so that no client tries them first. */
+		/* Drained members (not down): listed after every up member, with
+		 * a value that no up member shares, so that no client tries them
+		 * first. */
 		uint16_t drainval = maxup == 65535 ? 65535 : (uint16_t)(maxup + 1);
 		for (uint16_t i = 0; !p->failopen && !single && i < n; i++)
-			if (m[i].state == MXLB_MEMBER_DRAIN) {
+			if (mxlb_member_state(m[i].flags) == MXLB_MEMBER_DRAIN) {
 				order[cnt] = i;
 				vals[cnt++] = drainval;
 			}
@@ -249,7 +250,8 @@ static int build_blocks(struct mxlb_cpool *p, const struct mxlb_gluesrc *g, stru
 		mxlb_block_writer_reset(w);
 		mxlb_block_writer_home(w, g->nodes[p->owner].name_len);
 		for (uint16_t j = 0; j < cnt; j++) {
-			int drained = m[order[j]].state == MXLB_MEMBER_DRAIN && !p->failopen;
+			int drained = mxlb_member_state(m[order[j]].flags) == MXLB_MEMBER_DRAIN &&
+				      !p->failopen;
 			put_member(w, p, &m[order[j]], prefer || drained,
 				   prefer || drained ? vals[j] : m[order[j]].pref);
 		}
@@ -305,7 +307,7 @@ struct mxlb_cpool *mxlb_pool_new(const struct mxlb_pool_spec *spec, const struct
 		    .rdlen = spec->rdlen[i],
 		    .pref = mxsrv && spec->rdlen[i] >= 2 ? mxlb_wire_get16(spec->rdata[i]) : 0,
 		    .weight = spec->weight[i] ? spec->weight[i] : 1,
-		    .state = spec->state[i],
+		    .flags = spec->flags[i],
 		};
 		memcpy(p->rdata + rdtotal, spec->rdata[i], spec->rdlen[i]);
 		rdtotal += spec->rdlen[i];
@@ -384,7 +386,7 @@ size_t mxlb_pool_listed(const struct mxlb_cpool *p, uint16_t *out)
 	size_t n = 0;
 	for (int pass = 0; pass < 2; pass++)
 		for (uint16_t m = 0; m < p->nmembers; m++) {
-			uint8_t st = p->members[m].state;
+			unsigned st = mxlb_member_state(p->members[m].flags);
 			if (p->failopen ? pass == 0
 					: st == (pass == 0 ? MXLB_MEMBER_UP : MXLB_MEMBER_DRAIN))
 				out[n++] = m;
@@ -409,7 +411,7 @@ void mxlb_pool_spec_of(const struct mxlb_cpool *p, struct mxlb_pool_spec *spec)
 		spec->rdata[i] = p->rdata + p->members[i].rdata;
 		spec->rdlen[i] = p->members[i].rdlen;
 		spec->weight[i] = p->members[i].weight;
-		spec->state[i] = p->members[i].state;
+		spec->flags[i] = p->members[i].flags;
 	}
 }
 
@@ -504,7 +506,7 @@ int64_t mxlb_pool_compile(struct mxlb_build *b, struct mxlb_blockw *w, const str
 		spec.rdata[k] = b->srcdata.v + r->rdata;
 		spec.rdlen[k] = r->rdlen;
 		spec.weight[k] = 1;
-		spec.state[k] = MXLB_MEMBER_UP;
+		spec.flags[k] = 0;
 	}
 	struct mxlb_gluesrc g = mxlb_build_gluesrc(b);
 	int rc = 0;

@@ -17,6 +17,7 @@
 #include "addr.h"
 #include "counters.h"
 #include "ctl.h"
+#include "edit.h"
 #include "image.h"
 #include "journal.h"
 #include "lcore.h"
@@ -295,7 +296,7 @@ static void mxlb_main_summary(const struct mxlb_main *m)
 	printf(", main lcore %u\n", rte_get_main_lcore());
 	printf("mxlbd: %u zone(s), %" PRIu64 " name(s), %u pool(s), mx-mode %s\n",
 	       mxlb_image_zone_count(m->ctl.img), mxlb_image_name_count(m->ctl.img),
-	       mxlb_image_pool_count(m->ctl.img), mxlb_opts_mode_name(m->opts.mx_mode));
+	       mxlb_image_pool_count(m->ctl.img), mxlb_edit_mode_name(m->opts.mx_mode));
 }
 
 static void mxlb_main_counters(const struct mxlb_main *m)

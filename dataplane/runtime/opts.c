@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "edit.h"
 #include "opts.h"
 
 enum {
@@ -52,18 +53,6 @@ static const struct option mxlb_opts_long[] = {
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
-
-static const char *const mxlb_opts_modes[] = {
-    [MXLB_MODE_PREFER] = "prefer",
-    [MXLB_MODE_ROTATE] = "rotate",
-    [MXLB_MODE_SINGLE] = "single",
-};
-
-const char *mxlb_opts_mode_name(enum mxlb_mode m)
-{
-	return (size_t)m < sizeof(mxlb_opts_modes) / sizeof(mxlb_opts_modes[0]) ? mxlb_opts_modes[m]
-										: "?";
-}
 
 void mxlb_opts_usage(FILE *out)
 {
@@ -181,8 +170,8 @@ static int mxlb_opts_mode(struct mxlb_opts *o, const char *arg)
 {
 	size_t m;
 
-	for (m = 0; m < sizeof(mxlb_opts_modes) / sizeof(mxlb_opts_modes[0]); m++) {
-		if (strcmp(arg, mxlb_opts_modes[m]) == 0) {
+	for (m = MXLB_MODE_PREFER; m <= MXLB_MODE_SINGLE; m++) {
+		if (strcmp(arg, mxlb_edit_mode_name((unsigned)m)) == 0) {
 			o->mx_mode = (enum mxlb_mode)m;
 			return 0;
 		}

@@ -41,7 +41,4 @@ void mxlb_opts_free(struct mxlb_opts *o);
 
 void mxlb_opts_usage(FILE *out);
 
-/* Name of mode M as given to --mx-mode. */
-const char *mxlb_opts_mode_name(enum mxlb_mode m);
-
 #endif

@@ -6,7 +6,12 @@
 #include "edit.h"
 #include "replay.h"
 
-static int mxlb_replay_one(void *arg, int argc, const char *const *argv)
+_Static_assert(MXLB_JOURNAL_FORMAT == MXLB_EDIT_FLAGS,
+	       "a journal record's format is its MXLB_EDIT_*");
+
+/* FORMAT: the record's (journal.h), which is how edit.h numbers the
+ * meanings of drain, undrain, down and up. */
+static int mxlb_replay_one(void *arg, unsigned format, int argc, const char *const *argv)
 {
 	struct mxlb_replay *r = arg;
 	char msg[2048];
@@ -15,7 +20,7 @@ static int mxlb_replay_one(void *arg, int argc, const char *const *argv)
 	if (r->failed != 0)
 		return 0;
 	msg[0] = '\0';
-	rc = mxlb_edit_replay(&r->img, argc, argv, msg, sizeof(msg));
+	rc = mxlb_edit_replay(&r->img, format, argc, argv, msg, sizeof(msg));
 	if (rc == -ENOMEM) {
 		r->failed = rc;
 		snprintf(r->err, sizeof(r->err), "journal replay: %s", strerror(-rc));

@@ -2,13 +2,13 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "edit.h"
 #include "name.h"
-#include "opts.h"
 #include "pool.h"
 #include "show.h"
 #include "wire.h"
@@ -154,8 +154,11 @@ static void mxlb_show_member_text(const struct mxlb_cpool *p, uint16_t m, char *
 			     len);
 }
 
-static const char *mxlb_show_state(uint8_t state)
+/* The effective state of a member with FLAGS. */
+static const char *mxlb_show_state(uint8_t flags)
 {
+	unsigned state = mxlb_member_state(flags);
+
 	return state < sizeof(mxlb_show_states) / sizeof(mxlb_show_states[0])
 		   ? mxlb_show_states[state]
 		   : "?";
@@ -217,29 +220,33 @@ static void mxlb_show_pool(struct mxlb_text *t, const struct mxlb_image *img, ui
 		    t,
 		    ",\"mode\":\"%s\",\"sharers\":%u,\"failopen\":%s,\"alldown\":\"%s\","
 		    "\"members\":[",
-		    mxlb_opts_mode_name((enum mxlb_mode)p->mode), p->sharers,
-		    p->failopen ? "true" : "false", mxlb_edit_alldown_name(p->alldown));
+		    mxlb_edit_mode_name(p->mode), p->sharers, p->failopen ? "true" : "false",
+		    mxlb_edit_alldown_name(p->alldown));
 		for (m = 0; m < p->nmembers; m++) {
 			mxlb_show_member_text(p, m, rdata, sizeof(rdata));
 			mxlb_text_printf(t, "%s{\"rdata\":", m ? "," : "");
 			mxlb_text_json(t, rdata);
+			uint8_t f = p->members[m].flags;
 			mxlb_text_printf(t,
-					 ",\"weight\":%u,\"state\":\"%s\",\"served\":%" PRIu64 "}",
-					 p->members[m].weight, mxlb_show_state(p->members[m].state),
+					 ",\"weight\":%u,\"state\":\"%s\",\"drain\":%s,\"down\":%s,"
+					 "\"served\":%" PRIu64 "}",
+					 p->members[m].weight, mxlb_show_state(f),
+					 f & MXLB_MEMBER_F_DRAIN ? "true" : "false",
+					 f & MXLB_MEMBER_F_DOWN ? "true" : "false",
 					 mxlb_pool_served(p, m));
 		}
 		mxlb_text_printf(t, "]}");
 		return;
 	}
 	mxlb_text_printf(t, "pool %u: %s %s, mode %s, %u owner%s, fail-open %s, all-down %s%s\n",
-			 id, owner, type, mxlb_opts_mode_name((enum mxlb_mode)p->mode), p->sharers,
+			 id, owner, type, mxlb_edit_mode_name(p->mode), p->sharers,
 			 p->sharers == 1 ? "" : "s", p->failopen ? "yes (no member up)" : "no",
 			 mxlb_edit_alldown_name(p->alldown),
 			 p->remapped ? ", preferences remapped" : "");
 	for (m = 0; m < p->nmembers; m++) {
 		mxlb_show_member_text(p, m, rdata, sizeof(rdata));
-		mxlb_text_printf(t, "  %-40s weight %-4u %-5s served %" PRIu64 "\n", rdata,
-				 p->members[m].weight, mxlb_show_state(p->members[m].state),
+		mxlb_text_printf(t, "  %-40s weight %-4u %-10s served %" PRIu64 "\n", rdata,
+				 p->members[m].weight, mxlb_edit_flags_name(p->members[m].flags),
 				 mxlb_pool_served(p, m));
 	}
 }

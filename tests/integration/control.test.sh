@@ -5,6 +5,8 @@
 #   - member add: the new exchange is listed and takes turns; weight: the
 #     schedule follows it; drain: listed last, above every up member, never
 #     selected; down: not listed; up / undrain; member del
+#   - drain and down are two flags: a drained member taken down and up
+#     again (as the health checker does) is still drained
 #   - every accepted change is one new version, printed by mxlbctl
 #   - refusals (unknown owner, unknown zone, malformed RDATA, TXT, no such
 #     member, removing the last member, ...): exit 1, the problem named on
@@ -418,6 +420,38 @@ check_eq "mx3 up: selection as previewed" "${PREV[*]}" "${SELS[*]}"
 check_eq "mx3 up: mx1 mx2 mx3 mx4 selected 6 0 2 2 times in 10 (mx2 still drained)" "6 0 2 2" \
 	"$(count_sel "mx1.$Z") $(count_sel "mx2.$Z") $(count_sel "mx3.$Z") $(count_sel "mx4.$Z")"
 check_eq "mx3 up: mx3 listed" 1 "$(grep -c " mx3.$Z\$" <<<"${ANSS[0]}" || true)"
+
+echo "== drain and down are two flags"
+# mx2 is drained; down and up (what the health checker sends) leave the drain.
+change "down mx2 (drained)" down "mx2.$Z"
+ctl_ok "pools --json" pools --json
+check_eq "down+drain: pools shows the state down" "10 mx2.$Z 1 down" "$(mx_members "$CTL_OUT" | grep "mx2")"
+check_eq "down+drain: pools shows both flags" "true true" \
+	"$(jget '["%s %s" % (str(m["drain"]).lower(), str(m["down"]).lower()) for p in d["pools"]
+		if p["owner"].lower() == "ctl.example." and p["type"] == "MX" for m in p["members"]
+		if m["rdata"] == "10 mx2.ctl.example."]' "$CTL_OUT")"
+ctl_ok "pools $Z MX" pools "$Z" MX
+check_match "down+drain: pools (text) says down+drain" "10 mx2\.ctl\.example\. +weight 1 +down\+drain +served" \
+	"$CTL_OUT"
+mx_run 4 "mx2 down and drained"
+for a in "${ANSS[@]}"; do
+	check_eq "down+drain: 4 records, mx2 not listed" "4 0" "$(grep -c . <<<"$a") $(grep -c " mx2.$Z\$" <<<"$a" || true)"
+done
+change "up mx2 (still drained)" up "mx2.$Z"
+check_match "up mx2: the reply says it is still drained" "up mx2\.ctl\.example\.: 1 member in 1 pool; still drained in 1" \
+	"$CHG_OUT"
+ctl_ok "pools --json" pools --json
+check_eq "up mx2: drained, not up" "10 mx2.$Z 1 drain" "$(mx_members "$CTL_OUT" | grep "mx2")"
+mx_run 4 "mx2 drained again"
+check_eq "mx2 drained again: never selected" 0 "$(count_sel "mx2.$Z")"
+check_eq "mx2 drained again: listed last" "mx2.$Z" "$(tail -n 1 <<<"${ANSS[0]}" | awk '{ print $2 }')"
+ctl up "mx2.$Z"
+check_eq "up again: exit 0 (nothing changed)" 0 "$CTL_RC"
+check_match "up again: unchanged, and why" "unchanged: mx2\.ctl\.example\.: not down in 1 pool member; drained in 1" \
+	"$CTL_OUT"
+status_version
+check_eq "up again: version unchanged" "$EXP_V" "$CUR_V"
+
 change "undrain mx2" undrain "mx2.$Z"
 preview_next 12
 mx_run 12 "mx2 undrained"

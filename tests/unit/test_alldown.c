@@ -11,7 +11,7 @@
 static void change(struct mxlb_image **img, int expect, int argc, const char *const *argv)
 {
 	char msg[512];
-	int rc = mxlb_edit_replay(img, argc, argv, msg, sizeof(msg));
+	int rc = mxlb_edit_replay(img, MXLB_EDIT_FLAGS, argc, argv, msg, sizeof(msg));
 	cr_assert_eq(rc, expect, "%s %s: %d (%s)", argv[0], argc > 1 ? argv[1] : "", rc, msg);
 }
 

@@ -364,7 +364,7 @@ struct snap {
 		uint32_t len;
 		uint16_t nmembers;
 		uint8_t failopen;
-		uint8_t state[16];
+		uint8_t flags[16];
 		uint16_t weight[16];
 	} pool[32];
 	uint32_t nrefs;
@@ -385,7 +385,7 @@ static void take_snap(const struct mxlb_image *img, struct snap *s)
 		s->pool[i].failopen = p->failopen;
 		cr_assert_leq(p->nmembers, 16);
 		for (uint16_t m = 0; m < p->nmembers; m++) {
-			s->pool[i].state[m] = p->members[m].state;
+			s->pool[i].flags[m] = p->members[m].flags;
 			s->pool[i].weight[m] = p->members[m].weight;
 		}
 	}
@@ -407,8 +407,8 @@ static void same_snap(int line, const struct mxlb_image *img, const struct snap 
 		cr_assert_eq(p->failopen, s->pool[i].failopen, "line %d: pool %u fail-open", line,
 			     i);
 		for (uint16_t m = 0; m < p->nmembers; m++) {
-			cr_assert_eq(p->members[m].state, s->pool[i].state[m],
-				     "line %d: pool %u member %u state", line, i, m);
+			cr_assert_eq(p->members[m].flags, s->pool[i].flags[m],
+				     "line %d: pool %u member %u flags", line, i, m);
 			cr_assert_eq(p->members[m].weight, s->pool[i].weight[m],
 				     "line %d: pool %u member %u weight", line, i, m);
 		}
@@ -1063,8 +1063,8 @@ Test(edit_apply, replay_unpublished)
 	char msg[512];
 	struct mxlb_image *before = img;
 	untrack(img);
-	int rc = mxlb_edit_replay(&img, 5, ARGV("member", "add", APEX, "MX", "10 mx4"), msg,
-				  sizeof(msg));
+	int rc = mxlb_edit_replay(&img, MXLB_EDIT_FLAGS, 5,
+				  ARGV("member", "add", APEX, "MX", "10 mx4"), msg, sizeof(msg));
 	track(img, NULL);
 	cr_assert_eq(rc, MXLB_EDIT_APPLIED, "rc %d: %s", rc, msg);
 	cr_assert_str_eq(msg, "version 2: added to edit.test. MX 10 mx4: 4 members");
@@ -1073,28 +1073,28 @@ Test(edit_apply, replay_unpublished)
 
 	/* the single grows: committed, so it is a pool at once */
 	untrack(img);
-	rc = mxlb_edit_replay(&img, 5, ARGV("member", "add", E("one"), "A", "192.0.2.51"), msg,
-			      sizeof(msg));
+	rc = mxlb_edit_replay(&img, MXLB_EDIT_FLAGS, 5,
+			      ARGV("member", "add", E("one"), "A", "192.0.2.51"), msg, sizeof(msg));
 	track(img, NULL);
 	cr_assert_eq(rc, MXLB_EDIT_APPLIED, "rc %d: %s", rc, msg);
 	cr_assert_eq(img->version, 3);
 	cr_assert_not_null(pool_or_null(img, E("one"), A));
 
 	before = img;
-	rc = mxlb_edit_replay(&img, 5, ARGV("member", "del", APEX, "MX", "10 mx9"), msg,
-			      sizeof(msg));
+	rc = mxlb_edit_replay(&img, MXLB_EDIT_FLAGS, 5, ARGV("member", "del", APEX, "MX", "10 mx9"),
+			      msg, sizeof(msg));
 	cr_assert_eq(rc, -ENOENT, "rc %d: %s", rc, msg);
 	cr_assert(strstr(msg, "has no member 10 mx9"), "message '%s'", msg);
 	cr_assert_eq(img, before);
 	cr_assert_eq(img->version, 3);
 
-	rc = mxlb_edit_replay(&img, 2, ARGV("up", E("mx1")), msg, sizeof(msg));
+	rc = mxlb_edit_replay(&img, MXLB_EDIT_FLAGS, 2, ARGV("up", E("mx1")), msg, sizeof(msg));
 	cr_assert_eq(rc, MXLB_EDIT_NOCHANGE, "rc %d: %s", rc, msg);
 	cr_assert_eq(img, before);
 	cr_assert_eq(img->version, 3);
 
 	untrack(img);
-	rc = mxlb_edit_replay(&img, 2, ARGV("drain", E("mx2")), msg, sizeof(msg));
+	rc = mxlb_edit_replay(&img, MXLB_EDIT_FLAGS, 2, ARGV("drain", E("mx2")), msg, sizeof(msg));
 	track(img, NULL);
 	cr_assert_eq(rc, MXLB_EDIT_APPLIED, "rc %d: %s", rc, msg);
 	cr_assert_eq(img->version, 4);
@@ -1151,8 +1151,8 @@ Test(edit_state, drain_undrain)
 	struct mxlb_image *img = load();
 	STEP(&img, "version 2: drain mx3.edit.test.: 2 members in 2 pools", "drain", E("mx3"));
 	const struct mxlb_cpool *p = pool(img, APEX, MX);
-	cr_assert_eq(p->members[member(p, "10 mx3.edit.test.")].state, MXLB_MEMBER_DRAIN);
-	cr_assert_eq(p->members[member(p, "10 mx1.edit.test.")].state, MXLB_MEMBER_UP);
+	cr_assert_eq(p->members[member(p, "10 mx3.edit.test.")].flags, MXLB_MEMBER_F_DRAIN);
+	cr_assert_eq(p->members[member(p, "10 mx1.edit.test.")].flags, 0);
 	cr_assert_eq(p->len, 2);
 	cr_assert_eq(p->failopen, 0);
 	struct mxlb_worker *w = t_worker(img, 0, 1);
@@ -1164,7 +1164,7 @@ Test(edit_state, drain_undrain)
 	/* alt: mx2 alone up in its group; mx3 (drained) after it */
 	CHECK(w, img, E("alt"), MX, 300, "10 " E("mx2"), "11 " E("mx3"));
 
-	NOCHANGE(img, "nothing to change", "drain", E("mx3"));
+	NOCHANGE(img, "mx3.edit.test.: already drained in 2 pool members", "drain", E("mx3"));
 	cr_assert_eq(img->version, 2);
 
 	/* counter 1 carries over into the 3-member schedule: mx2 next */
@@ -1172,32 +1172,50 @@ Test(edit_state, drain_undrain)
 	CHECK(w, img, APEX, MX, 300, "10 " E("mx2"), "11 " E("mx3"), "11 " E("mx1"));
 	CHECK(w, img, APEX, MX, 300, "10 " E("mx3"), "11 " E("mx1"), "11 " E("mx2"));
 	CHECK(w, img, E("alt"), MX, 300, "10 " E("mx2"), "20 " E("mx3"));
-	NOCHANGE(img, "nothing to change", "undrain", E("mx3"));
-	NOCHANGE(img, "nothing to change", "up", E("mx3"));
+	NOCHANGE(img, "mx3.edit.test.: not drained in 2 pool members", "undrain", E("mx3"));
+	NOCHANGE(img, "mx3.edit.test.: not down in 2 pool members", "up", E("mx3"));
 	t_worker_free(w);
 	free_image(img);
 }
 
-/* Down: not listed at all. Undrain does not lift down; drain and up do. */
+/* Down: not listed at all. Drain and undrain leave the down flag alone;
+ * up ends the down, and a drain set meanwhile is still there after it. */
 Test(edit_state, down_up)
 {
 	struct mxlb_image *img = load();
 	STEP(&img, "version 2: down mx3.edit.test.: 2 members in 2 pools", "down", E("mx3"));
 	const struct mxlb_cpool *p = pool(img, APEX, MX);
-	cr_assert_eq(p->members[member(p, "10 mx3.edit.test.")].state, MXLB_MEMBER_DOWN);
+	cr_assert_eq(p->members[member(p, "10 mx3.edit.test.")].flags, MXLB_MEMBER_F_DOWN);
 	struct mxlb_worker *w = t_worker(img, 0, 1);
 	CHECK(w, img, APEX, MX, 300, "10 " E("mx1"), "11 " E("mx2"));
 	CHECK(w, img, APEX, MX, 300, "10 " E("mx2"), "11 " E("mx1"));
 	CHECK(w, img, APEX, MX, 300, "10 " E("mx1"), "11 " E("mx2"));
 	CHECK(w, img, E("alt"), MX, 300, "10 " E("mx2"));
-	NOCHANGE(img, "nothing to change", "down", E("mx3"));
-	NOCHANGE(img, "nothing to change", "undrain", E("mx3"));
+	NOCHANGE(img, "mx3.edit.test.: already down in 2 pool members", "down", E("mx3"));
+	NOCHANGE(img, "mx3.edit.test.: not drained in 2 pool members; down in 2 (up ends a down)",
+		 "undrain", E("mx3"));
 
-	STEP(&img, "version 3: drain mx3.edit.test.: 2 members in 2 pools", "drain", E("mx3"));
+	/* drained as well: still down, still not listed */
+	STEP(&img,
+	     "version 3: drain mx3.edit.test.: 2 members in 2 pools; still down in 2 (up ends a "
+	     "down)",
+	     "drain", E("mx3"));
+	p = pool(img, APEX, MX);
+	cr_assert_eq(p->members[member(p, "10 mx3.edit.test.")].flags,
+		     MXLB_MEMBER_F_DOWN | MXLB_MEMBER_F_DRAIN);
+	CHECK(w, img, APEX, MX, 300, "10 " E("mx2"), "11 " E("mx1"));
+	CHECK(w, img, E("alt"), MX, 300, "10 " E("mx2"));
+
+	/* up: drained now, listed last, never selected */
+	STEP(&img,
+	     "version 4: up mx3.edit.test.: 2 members in 2 pools; still drained in 2 (undrain "
+	     "ends a drain)",
+	     "up", E("mx3"));
+	CHECK(w, img, APEX, MX, 300, "10 " E("mx1"), "11 " E("mx2"), "12 " E("mx3"));
 	CHECK(w, img, APEX, MX, 300, "10 " E("mx2"), "11 " E("mx1"), "12 " E("mx3"));
 	CHECK(w, img, E("alt"), MX, 300, "10 " E("mx2"), "11 " E("mx3"));
 
-	STEP(&img, "version 4: up mx3.edit.test.: 2 members in 2 pools", "up", E("mx3"));
+	STEP(&img, "version 5: undrain mx3.edit.test.: 2 members in 2 pools", "undrain", E("mx3"));
 	CHECK(w, img, APEX, MX, 300, "10 " E("mx1"), "11 " E("mx2"), "11 " E("mx3"));
 	CHECK(w, img, APEX, MX, 300, "10 " E("mx2"), "11 " E("mx3"), "11 " E("mx1"));
 	CHECK(w, img, APEX, MX, 300, "10 " E("mx3"), "11 " E("mx1"), "11 " E("mx2"));
@@ -1229,15 +1247,22 @@ Test(edit_state, preferred_group_down_fallback_rotates)
 		CHECK(w, img, E("grp"), MX, 300, "20 " O("g4"), "21 " O("g3"));
 	}
 
-	/* a drained member of the preferred group: listed after the up ones */
+	/* drained while down: still not listed */
 	STEP(&img, NULL, "drain", O("g1"));
+	t_worker_free(w);
+	w = t_worker(img, 0, 1);
+	CHECK(w, img, E("grp"), MX, 300, "20 " O("g3"), "21 " O("g4"));
+
+	/* up, still drained: a drained member of the preferred group is
+	 * listed after the up ones */
+	STEP(&img, NULL, "up", O("g1"));
 	t_worker_free(w);
 	w = t_worker(img, 0, 1);
 	CHECK(w, img, E("grp"), MX, 300, "20 " O("g3"), "21 " O("g4"), "22 " O("g1"));
 	CHECK(w, img, E("grp"), MX, 300, "20 " O("g4"), "21 " O("g3"), "22 " O("g1"));
 
 	/* one member of the preferred group up again: it takes every turn */
-	STEP(&img, NULL, "up", O("g1"));
+	STEP(&img, NULL, "undrain", O("g1"));
 	t_worker_free(w);
 	w = t_worker(img, 0, 1);
 	CHECK(w, img, E("grp"), MX, 300, "10 " O("g1"), "20 " O("g3"), "20 " O("g4"));
@@ -1262,7 +1287,7 @@ Test(edit_state, all_down_fails_open)
 	const struct mxlb_cpool *p = pool(img, E("grp"), MX);
 	cr_assert_eq(p->failopen, 1);
 	for (uint16_t m = 0; m < p->nmembers; m++)
-		cr_assert_eq(p->members[m].state, MXLB_MEMBER_DOWN);
+		cr_assert_eq(mxlb_member_state(p->members[m].flags), MXLB_MEMBER_DOWN);
 	t_worker_free(w);
 	w = t_worker(img, 0, 1);
 	for (int round = 0; round < 2; round++) {
@@ -1355,7 +1380,16 @@ Test(edit_state, host_in_many_pools)
 	CHECK(w, img, E("alt"), MX, 300, "20 " E("mx3"));
 	CHECK(w, img, E("_smtp._tcp"), SRV, 300, "10 0 25 " E("mx1"));
 
-	STEP(&img, "version 4: up mx2.edit.test: 3 members in 3 pools", "up", "mx2.edit.test");
+	/* up ends the down only: drained again */
+	STEP(&img,
+	     "version 4: up mx2.edit.test: 3 members in 3 pools; still drained in 3 (undrain ends "
+	     "a drain)",
+	     "up", "mx2.edit.test");
+	CHECK(w, img, E("alt"), MX, 300, "20 " E("mx3"), "21 " E("mx2"));
+	CHECK(w, img, E("_smtp._tcp"), SRV, 300, "10 0 25 " E("mx1"), "11 0 25 " E("mx2"));
+
+	STEP(&img, "version 5: undrain mx2.edit.test: 3 members in 3 pools", "undrain",
+	     "mx2.edit.test");
 	t_worker_free(w);
 	w = t_worker(img, 0, 1);
 	check_apex3(__LINE__, w, img, 0);

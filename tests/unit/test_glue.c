@@ -430,7 +430,7 @@ Test(glue_follow, member_states)
 	CHECK_ALL(w, wa, img, &m);
 
 	STEP(&img, "up", "198.51.100.12");
-	STEP(&img, "up", "198.51.100.11");
+	STEP(&img, "undrain", "198.51.100.11");
 	model_init(&m);
 	CHECK_ALL(w, wa, img, &m);
 	t_worker_free(w);
@@ -547,12 +547,12 @@ struct replay {
 	int applied;
 };
 
-static int replay_edit(void *arg, int argc, const char *const *argv)
+static int replay_edit(void *arg, unsigned format, int argc, const char *const *argv)
 {
 	struct replay *r = arg;
 	char m[512];
 	untrack(r->img);
-	int rc = mxlb_edit_replay(&r->img, argc, argv, m, sizeof(m));
+	int rc = mxlb_edit_replay(&r->img, format, argc, argv, m, sizeof(m));
 	track(r->img, NULL);
 	cr_assert_eq(rc, MXLB_EDIT_APPLIED, "replay of %s: rc %d: %s", argv[0], rc, m);
 	r->applied++;

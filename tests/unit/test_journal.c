@@ -48,6 +48,7 @@ TestSuite(journal, .init = setup, .fini = teardown);
 #define REC_MAX 64
 
 struct rec {
+	unsigned format;
 	int argc;
 	const char *word[MXLB_JOURNAL_ARGS_MAX]; /* in the seen's arena */
 };
@@ -60,13 +61,14 @@ struct seen {
 	char arena[4 * MXLB_JOURNAL_RECORD_MAX];
 };
 
-static int collect(void *arg, int argc, const char *const *argv)
+static int collect(void *arg, unsigned format, int argc, const char *const *argv)
 {
 	struct seen *s = arg;
 	cr_assert_lt(s->n, REC_MAX);
 	cr_assert_geq(argc, 1);
 	cr_assert_leq(argc, MXLB_JOURNAL_ARGS_MAX);
 	struct rec *r = &s->r[s->n];
+	r->format = format;
 	r->argc = argc;
 	for (int i = 0; i < argc; i++) {
 		size_t l = strlen(argv[i]) + 1;
@@ -78,9 +80,10 @@ static int collect(void *arg, int argc, const char *const *argv)
 	return (s->drop >> s->n++) & 1;
 }
 
-static int never(void *arg, int argc, const char *const *argv)
+static int never(void *arg, unsigned format, int argc, const char *const *argv)
 {
 	(void)arg;
+	(void)format;
 	(void)argc;
 	(void)argv;
 	cr_assert_fail("callback called for an empty journal");
@@ -112,6 +115,8 @@ static void expect_seen(const struct seen *s, const struct cmd *const *exp, size
 {
 	cr_assert_eq(s->n, n, "replay gave %zu records, expected %zu", s->n, n);
 	for (size_t i = 0; i < n; i++) {
+		cr_assert_eq(s->r[i].format, MXLB_JOURNAL_FORMAT, "record %zu: format %u", i,
+			     s->r[i].format);
 		cr_assert_eq(s->r[i].argc, exp[i]->argc, "record %zu: %d words, expected %d", i,
 			     s->r[i].argc, exp[i]->argc);
 		for (int k = 0; k < exp[i]->argc; k++)
@@ -162,9 +167,10 @@ static off_t file_size(void)
 	return st.st_size;
 }
 
-/* Octets of the record of C as journal.h defines it: "MXJ1", payload length
- * (u32 BE), CRC-32C of the payload (u32 BE), the words each ended by NUL. */
-static size_t encode(const struct cmd *c, uint8_t *out, size_t cap)
+/* Octets of the record of C in FORMAT as journal.h defines it: "MXJ" and
+ * the format digit, payload length (u32 BE), CRC-32C of the payload (u32
+ * BE), the words each ended by NUL. */
+static size_t encode_format(const struct cmd *c, char format, uint8_t *out, size_t cap)
 {
 	size_t len = 0;
 	for (int i = 0; i < c->argc; i++)
@@ -177,12 +183,19 @@ static size_t encode(const struct cmd *c, uint8_t *out, size_t cap)
 		p += l;
 	}
 	uint32_t crc = mxlb_journal_crc(out + 12, len);
-	memcpy(out, "MXJ1", 4);
+	memcpy(out, "MXJ", 3);
+	out[3] = (uint8_t)format;
 	for (int i = 0; i < 4; i++) {
 		out[4 + i] = (uint8_t)(len >> (24 - 8 * i));
 		out[8 + i] = (uint8_t)(crc >> (24 - 8 * i));
 	}
 	return 12 + len;
+}
+
+/* The record of C as mxlb_journal_append writes it: format 2. */
+static size_t encode(const struct cmd *c, uint8_t *out, size_t cap)
+{
+	return encode_format(c, '2', out, cap);
 }
 
 static size_t rec_len(const struct cmd *c)
@@ -368,6 +381,68 @@ Test(journal, record_format)
 	close(fd);
 	cr_assert_eq(r, (ssize_t)n, "file of %zd octets, expected %zu", r, n);
 	cr_assert_arr_eq(got, want, n);
+}
+
+/* Records of format 1 (from an mxlbd of one state per member) are offered
+ * with that format, beside format 2 ones, and a rewrite copies each record's
+ * octets: a format 1 record stays format 1. */
+Test(journal, record_formats)
+{
+	uint8_t buf[3 * MXLB_JOURNAL_RECORD_MAX];
+	size_t n0 = encode_format(&cmds[1], '1', buf, sizeof(buf));
+	size_t n = n0 + encode_format(&cmds[6], '1', buf + n0, sizeof(buf) - n0);
+	n += encode(&cmds[2], buf + n, sizeof(buf) - n);
+	int fd = open(jpath, O_CREAT | O_WRONLY, 0644);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	append_raw(buf, n);
+
+	struct mxlb_journal j;
+	struct seen s = {.drop = 1u << 0};
+	cr_assert_str_eq(open_j(&j, &s), "");
+	cr_assert_eq(s.n, 3);
+	static const unsigned formats[] = {1, 1, 2};
+	const struct cmd *exp[] = {&cmds[1], &cmds[6], &cmds[2]};
+	for (size_t i = 0; i < 3; i++) {
+		cr_assert_eq(s.r[i].format, formats[i], "record %zu: format %u", i, s.r[i].format);
+		cr_assert_str_eq(s.r[i].word[0], exp[i]->argv[0]);
+	}
+	/* the first dropped: the file is the other two, octet for octet */
+	uint8_t got[3 * MXLB_JOURNAL_RECORD_MAX];
+	fd = open(jpath, O_RDONLY);
+	cr_assert_geq(fd, 0);
+	ssize_t r = read(fd, got, sizeof(got));
+	close(fd);
+	cr_assert_eq(r, (ssize_t)(n - n0));
+	cr_assert_arr_eq(got, buf + n0, n - n0);
+	append_ok(&j, &cmds[4]);
+	mxlb_journal_close(&j);
+
+	struct seen s2 = {0};
+	cr_assert_str_eq(open_j(&j, &s2), "");
+	cr_assert_eq(s2.n, 3);
+	static const unsigned formats2[] = {1, 2, MXLB_JOURNAL_FORMAT};
+	const struct cmd *exp2[] = {&cmds[6], &cmds[2], &cmds[4]};
+	for (size_t i = 0; i < 3; i++) {
+		cr_assert_eq(s2.r[i].format, formats2[i], "record %zu: format %u", i,
+			     s2.r[i].format);
+		cr_assert_str_eq(s2.r[i].word[0], exp2[i]->argv[0]);
+	}
+	mxlb_journal_close(&j);
+}
+
+/* A record of a format this mxlbd does not know ends the journal, like a
+ * torn one. */
+Test(journal, unknown_format_is_torn)
+{
+	static const char fmt[] = {'0', '3', 'X'};
+	for (size_t i = 0; i < T_N(fmt); i++) {
+		unlink(jpath);
+		write_journal(2);
+		uint8_t buf[MXLB_JOURNAL_RECORD_MAX];
+		append_raw(buf, encode_format(&cmds[2], fmt[i], buf, sizeof(buf)));
+		expect_torn(2);
+	}
 }
 
 Test(journal, words_with_spaces_and_quotes)
@@ -617,10 +692,10 @@ struct replay {
 	char last[512];
 };
 
-static int replay_edit(void *arg, int argc, const char *const *argv)
+static int replay_edit(void *arg, unsigned format, int argc, const char *const *argv)
 {
 	struct replay *r = arg;
-	int rc = mxlb_edit_replay(&r->img, argc, argv, r->last, sizeof(r->last));
+	int rc = mxlb_edit_replay(&r->img, format, argc, argv, r->last, sizeof(r->last));
 	if (rc < 0) {
 		r->refused++;
 		return 1; /* no longer applies: dropped */
