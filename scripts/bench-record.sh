@@ -7,10 +7,7 @@ cd "$(dirname "$0")/.."
 
 cmd=$1
 shift
-commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-if [[ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]]; then
-	commit="$commit (modified)"
-fi
+commit=$(scripts/bench-commit.sh)
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 {
 	echo

@@ -507,10 +507,7 @@ else
 	echo "bench-memif: no gnuplot: data in $datfile, no plot" >&2
 fi
 
-commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-if [[ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]]; then
-	commit+=" (with uncommitted changes)"
-fi
+commit=$(scripts/bench-commit.sh)
 cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 cores=$(nproc)
 dpdk=$(pkg-config --modversion libdpdk 2>/dev/null || echo unknown)

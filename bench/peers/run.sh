@@ -772,10 +772,7 @@ fi
 
 # ---------------------------------------------------------------- RESULTS
 
-commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-if [[ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]]; then
-	commit+=" (with uncommitted changes)"
-fi
+commit=$(scripts/bench-commit.sh)
 cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 dpdk=$(pkg-config --modversion libdpdk 2>/dev/null || echo unknown)
 knotv=$(knotd --version 2>&1 | awk '{ print $NF; exit }')
