@@ -150,10 +150,23 @@ int mxlb_journal_replay(struct mxlb_journal *j, mxlb_journal_fn fn, void *arg, c
 	while (off < size) {
 		size_t len = size - off >= HDR ? mxlb_wire_get32(buf + off + 4) : 0;
 		if (size - off < HDR || memcmp(buf + off, "MXJ", 3) != 0 || buf[off + 3] < '1' ||
-		    buf[off + 3] > '0' + MXLB_JOURNAL_FORMAT || len > MXLB_JOURNAL_RECORD_MAX ||
-		    size - off - HDR < len || len == 0 || buf[off + HDR + len - 1] != 0 ||
+		    buf[off + 3] > '9' || len > MXLB_JOURNAL_RECORD_MAX || size - off - HDR < len ||
+		    len == 0 || buf[off + HDR + len - 1] != 0 ||
 		    mxlb_journal_crc(buf + off + HDR, len) != mxlb_wire_get32(buf + off + 8))
 			break;
+		/* A whole record of a format from a newer mxlbd is no torn tail:
+		 * cutting it off would lose changes. Refuse the journal as it is. */
+		if (buf[off + 3] > '0' + MXLB_JOURNAL_FORMAT) {
+			if (err && errlen)
+				snprintf(
+				    err, errlen,
+				    "journal %s: record %zu (offset %zu) is of format %c, newer "
+				    "than this mxlbd reads (up to %d); the file is left as it is",
+				    j->path, total + 1, off, buf[off + 3], MXLB_JOURNAL_FORMAT);
+			free(buf);
+			free(keep);
+			return -EPROTO;
+		}
 		const char *argv[MXLB_JOURNAL_ARGS_MAX];
 		int argc = 0;
 		for (size_t p = off + HDR; p < off + HDR + len && argc < MXLB_JOURNAL_ARGS_MAX;) {

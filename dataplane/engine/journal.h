@@ -10,10 +10,11 @@
  * Every other command means the same in both. A record keeps its format
  * when the journal is rewritten, so an old journal goes on replaying as it
  * was written. A record cut short by a crash (length past the end, CRC
- * mismatch), or of a format this mxlbd does not know, ends the journal:
- * replay drops it and truncates the file there, so a journal always loads
- * (an mxlbd that knows only format 1 takes the first format 2 record for a
- * torn one and cuts the journal there). */
+ * mismatch) ends the journal: replay drops it and truncates the file there,
+ * so a journal always loads. A whole record of a format newer than
+ * MXLB_JOURNAL_FORMAT fails the replay (-EPROTO) and leaves the file alone.
+ * (An mxlbd that knows only format 1 takes the first format 2 record for a
+ * torn one and cuts the journal there.) */
 #ifndef MXLB_JOURNAL_H
 #define MXLB_JOURNAL_H
 

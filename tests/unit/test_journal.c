@@ -431,17 +431,49 @@ Test(journal, record_formats)
 	mxlb_journal_close(&j);
 }
 
-/* A record of a format this mxlbd does not know ends the journal, like a
+/* A record whose format octet is no format digit ends the journal, like a
  * torn one. */
-Test(journal, unknown_format_is_torn)
+Test(journal, bad_format_is_torn)
 {
-	static const char fmt[] = {'0', '3', 'X'};
+	static const char fmt[] = {'0', 'X', (char)0xb2};
 	for (size_t i = 0; i < T_N(fmt); i++) {
 		unlink(jpath);
 		write_journal(2);
 		uint8_t buf[MXLB_JOURNAL_RECORD_MAX];
 		append_raw(buf, encode_format(&cmds[2], fmt[i], buf, sizeof(buf)));
 		expect_torn(2);
+	}
+}
+
+/* A whole record of a newer format (a downgraded mxlbd) is not cut off: the
+ * replay fails with a message naming the record and its format, and the
+ * file stays as it was, every octet. */
+Test(journal, newer_format_refused_file_kept)
+{
+	static const char fmt[] = {'3', '9'};
+	for (size_t i = 0; i < T_N(fmt); i++) {
+		unlink(jpath);
+		write_journal(2);
+		uint8_t buf[MXLB_JOURNAL_RECORD_MAX];
+		append_raw(buf, encode_format(&cmds[2], fmt[i], buf, sizeof(buf)));
+		append_raw(buf, encode_format(&cmds[3], '2', buf, sizeof(buf)));
+		const off_t before = file_size();
+
+		struct mxlb_journal j;
+		struct seen s = {0};
+		char note[256] = "", err[512] = "";
+		int rc =
+		    mxlb_journal_open(&j, jpath, collect, &s, note, sizeof(note), err, sizeof(err));
+		cr_assert_eq(rc, -EPROTO, "format %c: rc %d (%s)", fmt[i], rc, err);
+		char want[64];
+		snprintf(want, sizeof(want), "record 3 (offset %zu) is of format %c", recs_len(2),
+			 fmt[i]);
+		cr_assert(strstr(err, want) != NULL, "error '%s' lacks '%s'", err, want);
+		cr_assert(strstr(err, jpath) != NULL, "error '%s' does not name the file", err);
+		cr_assert_str_eq(note, "");
+		cr_assert_eq(file_size(), before, "the file changed");
+		if (j.fd >= 0)
+			mxlb_journal_close(&j);
 	}
 }
 
