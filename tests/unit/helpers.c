@@ -1,18 +1,23 @@
 #include "helpers.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 
 /* ---- what a failed assertion leaves behind ---- */
 
-enum { T_MEM, T_PKT, T_IMG, T_WRK };
+/* Swept in reverse: workers, then unpublished versions (discarded against
+ * their parents), then images, packets, memory. */
+enum { T_MEM, T_PKT, T_IMG, T_VER, T_WRK };
 
 static struct {
 	void *p;
+	const struct mxlb_image *parent; /* T_VER */
 	int kind;
 } t_live[256];
 
@@ -24,6 +29,8 @@ static void t_sweep(void)
 				continue;
 			if (kind == T_WRK)
 				mxlb_worker_free(t_live[i].p);
+			else if (kind == T_VER)
+				mxlb_image_discard(t_live[i].p, t_live[i].parent);
 			else if (kind == T_IMG)
 				mxlb_image_free(t_live[i].p);
 			else if (kind == T_PKT)
@@ -35,7 +42,7 @@ static void t_sweep(void)
 	}
 }
 
-static void t_track(void *p, int kind)
+static void t_track_as(void *p, int kind, const struct mxlb_image *parent)
 {
 	static bool registered;
 	if (!registered) {
@@ -45,17 +52,34 @@ static void t_track(void *p, int kind)
 	for (size_t i = 0; p && i < T_N(t_live); i++) {
 		if (!t_live[i].p) {
 			t_live[i].p = p;
+			t_live[i].parent = parent;
 			t_live[i].kind = kind;
 			return;
 		}
 	}
+	cr_assert(!p, "test bug: too many live objects");
 }
 
-static void t_untrack(void *p)
+static void t_track(void *p, int kind)
+{
+	t_track_as(p, kind, NULL);
+}
+
+static void t_untrack(const void *p)
 {
 	for (size_t i = 0; p && i < T_N(t_live); i++)
 		if (t_live[i].p == p)
 			t_live[i].p = NULL;
+}
+
+void t_image_track(struct mxlb_image *img, const struct mxlb_image *parent)
+{
+	t_track_as(img, parent ? T_VER : T_IMG, parent);
+}
+
+void t_image_untrack(const struct mxlb_image *img)
+{
+	t_untrack(img);
 }
 
 /* ---- images and workers ---- */
@@ -539,4 +563,24 @@ void t_expect_answer(const struct t_resp *r, const struct t_rr *an, size_t nan,
 	t_expect_section(r, LDNS_SECTION_AUTHORITY, NULL, 0);
 	t_expect_section(r, LDNS_SECTION_ADDITIONAL, ad, nad);
 	t_expect_edns(r, edns, do_bit, 0);
+}
+
+/* ---- a journal in a directory of its own ---- */
+
+char t_jdir[256], t_jpath[512];
+
+void t_journal_setup(void)
+{
+	snprintf(t_jdir, sizeof(t_jdir), "/tmp/mxlb-journal-XXXXXX");
+	cr_assert_not_null(mkdtemp(t_jdir), "mkdtemp: %s", strerror(errno));
+	snprintf(t_jpath, sizeof(t_jpath), "%s/journal", t_jdir);
+}
+
+void t_journal_teardown(void)
+{
+	char p[600];
+	unlink(t_jpath);
+	snprintf(p, sizeof(p), "%s.tmp", t_jpath);
+	unlink(p);
+	rmdir(t_jdir);
 }

@@ -38,6 +38,11 @@ struct mxlb_worker *t_worker(const struct mxlb_image *img, uint32_t index, uint3
  * is freed at exit, so that LeakSanitizer reports only the engine's leaks. */
 void t_image_free(struct mxlb_image *img);
 void t_worker_free(struct mxlb_worker *w);
+/* Images a test builds itself, freed at exit when it fails: a committed one
+ * (PARENT NULL), or a version not yet published, discarded against PARENT.
+ * Untrack one before freeing, committing or discarding it. */
+void t_image_track(struct mxlb_image *img, const struct mxlb_image *parent);
+void t_image_untrack(const struct mxlb_image *img);
 
 /* ---- queries ---- */
 
@@ -133,5 +138,15 @@ const char *t_rdata_str(const ldns_rr *rr);
  * and additional records given, empty authority, no OPT. */
 void t_expect_answer(const struct t_resp *r, const struct t_rr *an, size_t nan,
 		     const struct t_rr *ad, size_t nad);
+
+/* ---- a journal in a directory of its own ---- */
+
+/* A suite's .init and .fini: t_journal_setup makes a fresh directory
+ * T_JDIR under /tmp and names T_JPATH, its file "journal" (not created);
+ * t_journal_teardown removes the journal, its ".tmp" rewrite and the
+ * directory. */
+extern char t_jdir[256], t_jpath[512];
+void t_journal_setup(void);
+void t_journal_teardown(void);
 
 #endif

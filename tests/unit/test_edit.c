@@ -39,57 +39,6 @@
 #define ARGV(...) ((const char *const[]){__VA_ARGS__})
 #define NARG(...) ((int)T_N(ARGV(__VA_ARGS__)))
 
-/* ---- images: tracked so that a failed test frees what it holds ---- */
-
-static struct {
-	struct mxlb_image *img;
-	const struct mxlb_image *parent; /* unpublished: built from PARENT */
-} live[32];
-
-static void sweep(void)
-{
-	for (size_t i = T_N(live); i-- > 0;)
-		if (live[i].img && live[i].parent) {
-			mxlb_image_discard(live[i].img, live[i].parent);
-			live[i].img = NULL;
-		}
-	for (size_t i = 0; i < T_N(live); i++)
-		if (live[i].img) {
-			mxlb_image_free(live[i].img);
-			live[i].img = NULL;
-		}
-}
-
-static void track(struct mxlb_image *img, const struct mxlb_image *parent)
-{
-	static int registered;
-	if (!registered) {
-		atexit(sweep);
-		registered = 1;
-	}
-	for (size_t i = 0; i < T_N(live); i++)
-		if (!live[i].img) {
-			live[i].img = img;
-			live[i].parent = parent;
-			return;
-		}
-	cr_assert_fail("test bug: too many live images");
-}
-
-static void untrack(const struct mxlb_image *img)
-{
-	for (size_t i = 0; i < T_N(live); i++)
-		if (live[i].img == img)
-			live[i].img = NULL;
-}
-
-static void set_parent(const struct mxlb_image *img, const struct mxlb_image *parent)
-{
-	for (size_t i = 0; i < T_N(live); i++)
-		if (live[i].img == img)
-			live[i].parent = parent;
-}
-
 static struct mxlb_image *load_opts(const char *file, const struct mxlb_image_opts *opts)
 {
 	struct mxlb_image_opts def;
@@ -105,7 +54,7 @@ static struct mxlb_image *load_opts(const char *file, const struct mxlb_image_op
 	cr_assert_eq(rc, 0, "mxlb_image_load(%s) = %d: %s", file, rc, err);
 	cr_assert_not_null(img);
 	cr_assert_eq(img->version, 1);
-	track(img, NULL);
+	t_image_track(img, NULL);
 	return img;
 }
 
@@ -116,7 +65,7 @@ static struct mxlb_image *load(void)
 
 static void free_image(struct mxlb_image *img)
 {
-	untrack(img);
+	t_image_untrack(img);
 	mxlb_image_free(img);
 }
 
@@ -125,8 +74,9 @@ static void publish(struct mxlb_image *old, struct mxlb_image *next)
 {
 	mxlb_image_commit(next);
 	mxlb_image_retire(old, next);
-	untrack(old);
-	set_parent(next, NULL);
+	t_image_untrack(old);
+	t_image_untrack(next); /* committed: freed as an image from now on */
+	t_image_track(next, NULL);
 }
 
 static const char *joined(int argc, const char *const *argv)
@@ -154,7 +104,7 @@ static int apply(const struct mxlb_image *cur, struct mxlb_image **next, char *m
 	if (rc == MXLB_EDIT_APPLIED) {
 		cr_assert(*next != NULL && *next != &poison, "%s: applied without a next image",
 			  joined(argc, argv));
-		track(*next, cur);
+		t_image_track(*next, cur);
 		cr_assert_eq((*next)->version, version + 1, "%s: version %llu after %llu",
 			     joined(argc, argv), (unsigned long long)(*next)->version,
 			     (unsigned long long)version);
@@ -1062,20 +1012,20 @@ Test(edit_apply, replay_unpublished)
 	struct mxlb_image *img = load();
 	char msg[512];
 	struct mxlb_image *before = img;
-	untrack(img);
+	t_image_untrack(img);
 	int rc = mxlb_edit_replay(&img, MXLB_EDIT_FLAGS, 5,
 				  ARGV("member", "add", APEX, "MX", "10 mx4"), msg, sizeof(msg));
-	track(img, NULL);
+	t_image_track(img, NULL);
 	cr_assert_eq(rc, MXLB_EDIT_APPLIED, "rc %d: %s", rc, msg);
 	cr_assert_str_eq(msg, "version 2: added to edit.test. MX 10 mx4: 4 members");
 	cr_assert_neq(img, before);
 	cr_assert_eq(img->version, 2);
 
 	/* the single grows: committed, so it is a pool at once */
-	untrack(img);
+	t_image_untrack(img);
 	rc = mxlb_edit_replay(&img, MXLB_EDIT_FLAGS, 5,
 			      ARGV("member", "add", E("one"), "A", "192.0.2.51"), msg, sizeof(msg));
-	track(img, NULL);
+	t_image_track(img, NULL);
 	cr_assert_eq(rc, MXLB_EDIT_APPLIED, "rc %d: %s", rc, msg);
 	cr_assert_eq(img->version, 3);
 	cr_assert_not_null(pool_or_null(img, E("one"), A));
@@ -1093,9 +1043,9 @@ Test(edit_apply, replay_unpublished)
 	cr_assert_eq(img, before);
 	cr_assert_eq(img->version, 3);
 
-	untrack(img);
+	t_image_untrack(img);
 	rc = mxlb_edit_replay(&img, MXLB_EDIT_FLAGS, 2, ARGV("drain", E("mx2")), msg, sizeof(msg));
-	track(img, NULL);
+	t_image_track(img, NULL);
 	cr_assert_eq(rc, MXLB_EDIT_APPLIED, "rc %d: %s", rc, msg);
 	cr_assert_eq(img->version, 4);
 

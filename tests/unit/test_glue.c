@@ -35,50 +35,6 @@
 #define ARGV(...) ((const char *const[]){__VA_ARGS__})
 #define NARG(...) ((int)T_N(ARGV(__VA_ARGS__)))
 
-/* ---- images: tracked so that a failed test frees what it holds ---- */
-
-static struct {
-	struct mxlb_image *img;
-	const struct mxlb_image *parent; /* unpublished: built from PARENT */
-} live[16];
-
-static void sweep(void)
-{
-	for (size_t i = T_N(live); i-- > 0;)
-		if (live[i].img && live[i].parent) {
-			mxlb_image_discard(live[i].img, live[i].parent);
-			live[i].img = NULL;
-		}
-	for (size_t i = 0; i < T_N(live); i++)
-		if (live[i].img) {
-			mxlb_image_free(live[i].img);
-			live[i].img = NULL;
-		}
-}
-
-static void track(struct mxlb_image *img, const struct mxlb_image *parent)
-{
-	static int registered;
-	if (!registered) {
-		atexit(sweep);
-		registered = 1;
-	}
-	for (size_t i = 0; i < T_N(live); i++)
-		if (!live[i].img) {
-			live[i].img = img;
-			live[i].parent = parent;
-			return;
-		}
-	cr_assert_fail("test bug: too many live images");
-}
-
-static void untrack(const struct mxlb_image *img)
-{
-	for (size_t i = 0; i < T_N(live); i++)
-		if (live[i].img == img)
-			live[i].img = NULL;
-}
-
 static struct mxlb_image *load_path(const char *path)
 {
 	struct mxlb_image_opts opts;
@@ -88,7 +44,7 @@ static struct mxlb_image *load_path(const char *path)
 	t_opts(&opts);
 	int rc = mxlb_image_load(&img, files, 1, &opts, err, sizeof(err));
 	cr_assert_eq(rc, 0, "mxlb_image_load(%s) = %d: %s", path, rc, err);
-	track(img, NULL);
+	t_image_track(img, NULL);
 	return img;
 }
 
@@ -99,7 +55,7 @@ static struct mxlb_image *load(void)
 
 static void free_image(struct mxlb_image *img)
 {
-	untrack(img);
+	t_image_untrack(img);
 	mxlb_image_free(img);
 }
 
@@ -112,7 +68,7 @@ static struct mxlb_image *apply_at(int line, const struct mxlb_image *cur, char 
 	int rc = mxlb_edit_apply(cur, argc, argv, &next, msg, 512);
 	cr_assert_eq(rc, MXLB_EDIT_APPLIED, "line %d: %s: rc %d: %s", line, argv[0], rc, msg);
 	cr_assert_not_null(next);
-	track(next, cur);
+	t_image_track(next, cur);
 	return next;
 }
 
@@ -121,9 +77,9 @@ static void publish(struct mxlb_image **img, struct mxlb_image *next)
 {
 	mxlb_image_commit(next);
 	mxlb_image_retire(*img, next);
-	untrack(*img);
-	untrack(next);
-	track(next, NULL);
+	t_image_untrack(*img);
+	t_image_untrack(next);
+	t_image_track(next, NULL);
 	*img = next;
 }
 
@@ -551,9 +507,9 @@ static int replay_edit(void *arg, unsigned format, int argc, const char *const *
 {
 	struct replay *r = arg;
 	char m[512];
-	untrack(r->img);
+	t_image_untrack(r->img);
 	int rc = mxlb_edit_replay(&r->img, format, argc, argv, m, sizeof(m));
-	track(r->img, NULL);
+	t_image_track(r->img, NULL);
 	cr_assert_eq(rc, MXLB_EDIT_APPLIED, "replay of %s: rc %d: %s", argv[0], rc, m);
 	r->applied++;
 	return 0;

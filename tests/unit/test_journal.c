@@ -22,26 +22,7 @@
 
 /* ---- a scratch directory per test ---- */
 
-static char dir[256];
-static char jpath[512];
-
-static void setup(void)
-{
-	snprintf(dir, sizeof(dir), "/tmp/mxlb-journal-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
-	snprintf(jpath, sizeof(jpath), "%s/journal", dir);
-}
-
-static void teardown(void)
-{
-	char p[600];
-	unlink(jpath);
-	snprintf(p, sizeof(p), "%s.tmp", jpath);
-	unlink(p);
-	rmdir(dir);
-}
-
-TestSuite(journal, .init = setup, .fini = teardown);
+TestSuite(journal, .init = t_journal_setup, .fini = t_journal_teardown);
 
 /* ---- what the replay callback saw ---- */
 
@@ -133,8 +114,8 @@ static const char *open_j(struct mxlb_journal *j, struct seen *s)
 	char err[1024] = "";
 	memset(note, 'x', sizeof(note) - 1);
 	note[sizeof(note) - 1] = 0;
-	int rc = mxlb_journal_open(j, jpath, collect, s, note, sizeof(note), err, sizeof(err));
-	cr_assert_eq(rc, 0, "mxlb_journal_open(%s) = %d: %s", jpath, rc, err);
+	int rc = mxlb_journal_open(j, t_jpath, collect, s, note, sizeof(note), err, sizeof(err));
+	cr_assert_eq(rc, 0, "mxlb_journal_open(%s) = %d: %s", t_jpath, rc, err);
 	cr_assert_geq(j->fd, 0);
 	return note;
 }
@@ -163,7 +144,7 @@ static void write_journal(size_t n)
 static off_t file_size(void)
 {
 	struct stat st;
-	cr_assert_eq(stat(jpath, &st), 0, "stat %s: %s", jpath, strerror(errno));
+	cr_assert_eq(stat(t_jpath, &st), 0, "stat %s: %s", t_jpath, strerror(errno));
 	return st.st_size;
 }
 
@@ -214,7 +195,7 @@ static size_t recs_len(size_t n)
 
 static void append_raw(const void *p, size_t n)
 {
-	int fd = open(jpath, O_WRONLY | O_APPEND);
+	int fd = open(t_jpath, O_WRONLY | O_APPEND);
 	cr_assert_geq(fd, 0);
 	cr_assert_eq(write(fd, p, n), (ssize_t)n);
 	close(fd);
@@ -222,12 +203,12 @@ static void append_raw(const void *p, size_t n)
 
 static void truncate_to(off_t size)
 {
-	cr_assert_eq(truncate(jpath, size), 0, "truncate: %s", strerror(errno));
+	cr_assert_eq(truncate(t_jpath, size), 0, "truncate: %s", strerror(errno));
 }
 
 static void poke(off_t off, uint8_t xor)
 {
-	int fd = open(jpath, O_RDWR);
+	int fd = open(t_jpath, O_RDWR);
 	uint8_t b;
 	cr_assert_geq(fd, 0);
 	cr_assert_eq(pread(fd, &b, 1, off), 1);
@@ -239,7 +220,7 @@ static void poke(off_t off, uint8_t xor)
 static int tmp_exists(void)
 {
 	char p[600];
-	snprintf(p, sizeof(p), "%s.tmp", jpath);
+	snprintf(p, sizeof(p), "%s.tmp", t_jpath);
 	return access(p, F_OK) == 0;
 }
 
@@ -280,7 +261,7 @@ static void expect_torn(size_t ngood)
 	const char *note = open_j(&j, &s);
 	cr_assert(strstr(note, "torn") != NULL && strstr(note, "dropped") != NULL,
 		  "note '%s' does not say a torn record was dropped", note);
-	cr_assert(strstr(note, jpath) != NULL, "note '%s' does not name %s", note, jpath);
+	cr_assert(strstr(note, t_jpath) != NULL, "note '%s' does not name %s", note, t_jpath);
 	expect_seen(&s, first, ngood);
 	cr_assert_eq(j.records, ngood);
 	mxlb_journal_close(&j);
@@ -302,7 +283,7 @@ Test(journal, missing_file_is_created_empty)
 {
 	struct mxlb_journal j;
 	char note[256] = "x", err[256] = "";
-	int rc = mxlb_journal_open(&j, jpath, never, NULL, note, sizeof(note), err, sizeof(err));
+	int rc = mxlb_journal_open(&j, t_jpath, never, NULL, note, sizeof(note), err, sizeof(err));
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, err);
 	cr_assert_str_eq(note, "");
 	cr_assert_eq(j.records, 0);
@@ -313,12 +294,12 @@ Test(journal, missing_file_is_created_empty)
 
 Test(journal, empty_file)
 {
-	int fd = open(jpath, O_CREAT | O_WRONLY, 0644);
+	int fd = open(t_jpath, O_CREAT | O_WRONLY, 0644);
 	cr_assert_geq(fd, 0);
 	close(fd);
 	struct mxlb_journal j;
 	char note[256] = "x", err[256] = "";
-	int rc = mxlb_journal_open(&j, jpath, never, NULL, note, sizeof(note), err, sizeof(err));
+	int rc = mxlb_journal_open(&j, t_jpath, never, NULL, note, sizeof(note), err, sizeof(err));
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, err);
 	cr_assert_str_eq(note, "");
 	cr_assert_eq(j.records, 0);
@@ -332,7 +313,7 @@ Test(journal, empty_file)
 Test(journal, nonexistent_directory)
 {
 	char path[700];
-	snprintf(path, sizeof(path), "%s/no/such/dir/journal", dir);
+	snprintf(path, sizeof(path), "%s/no/such/dir/journal", t_jdir);
 	struct mxlb_journal j;
 	char note[256] = "", err[1024] = "";
 	struct seen s = {0};
@@ -375,7 +356,7 @@ Test(journal, record_format)
 	size_t n = 0;
 	for (size_t i = 0; i < 3; i++)
 		n += encode(&cmds[i], want + n, sizeof(want) - n);
-	int fd = open(jpath, O_RDONLY);
+	int fd = open(t_jpath, O_RDONLY);
 	cr_assert_geq(fd, 0);
 	ssize_t r = read(fd, got, sizeof(got));
 	close(fd);
@@ -392,7 +373,7 @@ Test(journal, record_formats)
 	size_t n0 = encode_format(&cmds[1], '1', buf, sizeof(buf));
 	size_t n = n0 + encode_format(&cmds[6], '1', buf + n0, sizeof(buf) - n0);
 	n += encode(&cmds[2], buf + n, sizeof(buf) - n);
-	int fd = open(jpath, O_CREAT | O_WRONLY, 0644);
+	int fd = open(t_jpath, O_CREAT | O_WRONLY, 0644);
 	cr_assert_geq(fd, 0);
 	close(fd);
 	append_raw(buf, n);
@@ -409,7 +390,7 @@ Test(journal, record_formats)
 	}
 	/* the first dropped: the file is the other two, octet for octet */
 	uint8_t got[3 * MXLB_JOURNAL_RECORD_MAX];
-	fd = open(jpath, O_RDONLY);
+	fd = open(t_jpath, O_RDONLY);
 	cr_assert_geq(fd, 0);
 	ssize_t r = read(fd, got, sizeof(got));
 	close(fd);
@@ -437,7 +418,7 @@ Test(journal, bad_format_is_torn)
 {
 	static const char fmt[] = {'0', 'X', (char)0xb2};
 	for (size_t i = 0; i < T_N(fmt); i++) {
-		unlink(jpath);
+		unlink(t_jpath);
 		write_journal(2);
 		uint8_t buf[MXLB_JOURNAL_RECORD_MAX];
 		append_raw(buf, encode_format(&cmds[2], fmt[i], buf, sizeof(buf)));
@@ -452,7 +433,7 @@ Test(journal, newer_format_refused_file_kept)
 {
 	static const char fmt[] = {'3', '9'};
 	for (size_t i = 0; i < T_N(fmt); i++) {
-		unlink(jpath);
+		unlink(t_jpath);
 		write_journal(2);
 		uint8_t buf[MXLB_JOURNAL_RECORD_MAX];
 		append_raw(buf, encode_format(&cmds[2], fmt[i], buf, sizeof(buf)));
@@ -462,14 +443,14 @@ Test(journal, newer_format_refused_file_kept)
 		struct mxlb_journal j;
 		struct seen s = {0};
 		char note[256] = "", err[512] = "";
-		int rc =
-		    mxlb_journal_open(&j, jpath, collect, &s, note, sizeof(note), err, sizeof(err));
+		int rc = mxlb_journal_open(&j, t_jpath, collect, &s, note, sizeof(note), err,
+					   sizeof(err));
 		cr_assert_eq(rc, -EPROTO, "format %c: rc %d (%s)", fmt[i], rc, err);
 		char want[64];
 		snprintf(want, sizeof(want), "record 3 (offset %zu) is of format %c", recs_len(2),
 			 fmt[i]);
 		cr_assert(strstr(err, want) != NULL, "error '%s' lacks '%s'", err, want);
-		cr_assert(strstr(err, jpath) != NULL, "error '%s' does not name the file", err);
+		cr_assert(strstr(err, t_jpath) != NULL, "error '%s' does not name the file", err);
 		cr_assert_str_eq(note, "");
 		cr_assert_eq(file_size(), before, "the file changed");
 		if (j.fd >= 0)
@@ -543,7 +524,7 @@ Test(journal, torn_last_record_cut_short)
 {
 	cr_assert_gt(rec_len(&cmds[2]), 12 + 11, "test bug: last record too short");
 	for (off_t cut = 1; cut <= 11; cut++) {
-		unlink(jpath);
+		unlink(t_jpath);
 		write_journal(3);
 		truncate_to((off_t)recs_len(3) - cut);
 		expect_torn(2);
@@ -554,7 +535,7 @@ Test(journal, torn_last_record_cut_short)
 Test(journal, torn_last_header)
 {
 	for (size_t keep = 1; keep < 12; keep++) {
-		unlink(jpath);
+		unlink(t_jpath);
 		write_journal(3);
 		truncate_to((off_t)(recs_len(2) + keep));
 		expect_torn(2);
@@ -566,7 +547,7 @@ Test(journal, torn_record_then_garbage)
 {
 	static const char junk[] = "garbage after the cut\x01\x02";
 	for (off_t cut = 1; cut <= 11; cut += 5) {
-		unlink(jpath);
+		unlink(t_jpath);
 		write_journal(3);
 		truncate_to((off_t)recs_len(3) - cut);
 		append_raw(junk, sizeof(junk));
@@ -593,7 +574,7 @@ Test(journal, torn_bogus_lengths)
 		size_t n;
 	} tails[] = {{past_end, sizeof(past_end)}, {huge, sizeof(huge)}, {zero, sizeof(zero)}};
 	for (size_t i = 0; i < T_N(tails); i++) {
-		unlink(jpath);
+		unlink(t_jpath);
 		write_journal(2);
 		append_raw(tails[i].p, tails[i].n);
 		expect_torn(2);
@@ -613,7 +594,7 @@ Test(journal, crc_mismatch_last_record)
 	    (off_t)(at + 1),			 /* magic */
 	};
 	for (size_t i = 0; i < T_N(offs); i++) {
-		unlink(jpath);
+		unlink(t_jpath);
 		write_journal(3);
 		poke(offs[i], 0x01);
 		expect_torn(2);
@@ -640,7 +621,7 @@ Test(journal, callback_drops_records)
 	cr_assert_str_eq(note, "");
 	expect_seen(&s, first, 5); /* every record is offered */
 	cr_assert_eq(j.records, 3);
-	cr_assert(!tmp_exists(), "rewrite left %s.tmp behind", jpath);
+	cr_assert(!tmp_exists(), "rewrite left %s.tmp behind", t_jpath);
 	size_t kept = rec_len(&cmds[0]) + rec_len(&cmds[2]) + rec_len(&cmds[4]);
 	cr_assert_eq(file_size(), (off_t)kept);
 	append_ok(&j, &cmds[6]);
@@ -689,7 +670,7 @@ Test(journal, callback_drops_everything)
 	cr_assert_eq(file_size(), 0);
 	mxlb_journal_close(&j);
 	char note[256] = "x", err[256] = "";
-	int rc = mxlb_journal_open(&j, jpath, never, NULL, note, sizeof(note), err, sizeof(err));
+	int rc = mxlb_journal_open(&j, t_jpath, never, NULL, note, sizeof(note), err, sizeof(err));
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, err);
 	cr_assert_str_eq(note, "");
 	mxlb_journal_close(&j);
@@ -772,7 +753,7 @@ Test(journal, replay_changes_over_zone)
 	cr_assert_eq(mxlb_image_load(&r.img, files, 1, &opts, err, sizeof(err)), 0, "%s", err);
 	atexit(free_at_exit);
 	int rc =
-	    mxlb_journal_open(&j, jpath, replay_edit, &r, note, sizeof(note), err, sizeof(err));
+	    mxlb_journal_open(&j, t_jpath, replay_edit, &r, note, sizeof(note), err, sizeof(err));
 	image_at_exit = r.img;
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, err);
 	cr_assert_str_eq(note, "");

@@ -235,25 +235,7 @@ Test(state, all_down_follows_the_effective_state)
 
 /* ---- the journal replayed over the zone, as mxlbd does at start ---- */
 
-static char dir[256], jpath[512];
-
-static void setup(void)
-{
-	snprintf(dir, sizeof(dir), "/tmp/mxlb-state-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
-	snprintf(jpath, sizeof(jpath), "%s/journal", dir);
-}
-
-static void teardown(void)
-{
-	char p[600];
-	unlink(jpath);
-	snprintf(p, sizeof(p), "%s.tmp", jpath);
-	unlink(p);
-	rmdir(dir);
-}
-
-TestSuite(state_journal, .init = setup, .fini = teardown);
+TestSuite(state_journal, .init = t_journal_setup, .fini = t_journal_teardown);
 
 /* Appends a record of FORMAT ('1', '2') with the words ARGV, as journal.h
  * describes it, to the journal file. */
@@ -274,7 +256,7 @@ static void write_record(char format, int argc, const char *const *argv)
 		rec[4 + i] = (uint8_t)(len >> (24 - 8 * i));
 		rec[8 + i] = (uint8_t)(crc >> (24 - 8 * i));
 	}
-	int fd = open(jpath, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	int fd = open(t_jpath, O_WRONLY | O_CREAT | O_APPEND, 0644);
 	cr_assert_geq(fd, 0);
 	cr_assert_eq(write(fd, rec, 12 + len), (ssize_t)(12 + len));
 	close(fd);
@@ -287,7 +269,7 @@ static void write_record(char format, int argc, const char *const *argv)
 static struct mxlb_image *restart(struct mxlb_replay *r, struct mxlb_journal *j)
 {
 	*r = (struct mxlb_replay){.img = load()};
-	int rc = mxlb_replay_open(r, j, jpath);
+	int rc = mxlb_replay_open(r, j, t_jpath);
 	cr_assert_eq(rc, 0, "replay: %d: %s", rc, r->err);
 	cr_assert_str_eq(r->note, "");
 	return r->img;
