@@ -22,6 +22,7 @@
 #include <rte_memzone.h>
 #include <rte_ring.h>
 
+#include "exchange.h"
 #include "health_conf.h"
 #include "health_loop.h"
 #include "health_main.h"
@@ -33,7 +34,6 @@
 
 #define MXLB_HEALTH_MAIN_LOCK_MS  10000 /* as mxlbctl */
 #define MXLB_HEALTH_MAIN_REPLY_MS 10000
-#define MXLB_HEALTH_MAIN_POLL_NS  100000L
 #define MXLB_HEALTH_MAIN_LCORE	  (RTE_MAX_LCORE - 2) /* mxlbctl uses the last one */
 
 struct mxlb_health_main {
@@ -44,14 +44,6 @@ struct mxlb_health_main {
 	const struct rte_memzone *mz;
 };
 
-static int64_t mxlb_health_main_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void mxlb_health_main_pause(long ns)
 {
 	const struct timespec ts = {.tv_sec = ns / 1000000000L, .tv_nsec = ns % 1000000000L};
@@ -59,72 +51,43 @@ static void mxlb_health_main_pause(long ns)
 	nanosleep(&ts, NULL);
 }
 
-/* One exchange of "VERB MEMBER", as mxlbctl_exchange does it. Holds the
- * lock. Returns 0 with the reply in REPLY and its status in *STATUS, or
- * -ETIMEDOUT, -ESRCH (mxlbd exited). */
+/* exchange.h's sink: the reply parts, as much as fits, in a NUL-ended
+ * buffer. */
+struct mxlb_health_main_reply {
+	char *text;
+	size_t cap, len;
+};
+
+static int mxlb_health_main_reply_part(void *arg, const char *text, size_t n)
+{
+	struct mxlb_health_main_reply *r = arg;
+
+	if (r->len + 1 < r->cap) {
+		size_t k = n < r->cap - r->len - 1 ? n : r->cap - r->len - 1;
+
+		memcpy(r->text + r->len, text, k);
+		r->len += k;
+		r->text[r->len] = '\0';
+	}
+	return 0;
+}
+
+/* One exchange of "VERB MEMBER". Holds the lock. Returns 0 with the reply in
+ * REPLY and its status in *STATUS, or -ETIMEDOUT, -ESRCH (mxlbd exited). */
 static int mxlb_health_main_exchange(struct mxlb_health_main *h, uint32_t seq, const char *verb,
 				     const char *member, char *reply, size_t len, int *status)
 {
-	int64_t deadline = mxlb_health_main_ms() + MXLB_HEALTH_MAIN_REPLY_MS;
-	struct mxlb_shared_msg *m;
-	size_t off = 0, vl = strlen(verb) + 1, ml = strlen(member) + 1, got = 0;
-	void *obj;
+	const struct mxlb_exchange x = {.req = h->req,
+					.rsp = h->rsp,
+					.pool = h->pool,
+					.shm = h->shm,
+					.timeout_ms = MXLB_HEALTH_MAIN_REPLY_MS};
+	const char *const argv[] = {verb, member};
+	struct mxlb_health_main_reply r = {.text = reply, .cap = len, .len = 0};
 
-	while (rte_ring_dequeue(h->rsp, &obj) == 0) /* replies nobody waits for */
-		rte_mempool_put(h->pool, obj);
-	while (rte_mempool_get(h->pool, &obj) != 0) {
-		if (mxlb_health_main_ms() > deadline)
-			return -ETIMEDOUT;
-		mxlb_health_main_pause(MXLB_HEALTH_MAIN_POLL_NS);
-	}
-	m = obj;
-	memset(m, 0, MXLB_SHARED_MSG_HDR);
-	m->seq = seq;
-	m->kind = MXLB_SHARED_MSG_REQUEST;
-	m->pid = (int32_t)getpid();
-	m->argc = 2;
-	memcpy(m->text, verb, vl);
-	memcpy(m->text + vl, member, ml);
-	off = vl + ml;
-	m->len = (uint16_t)off;
-	while (rte_ring_enqueue(h->req, m) != 0) {
-		if (mxlb_health_main_ms() > deadline) {
-			rte_mempool_put(h->pool, m);
-			return -ETIMEDOUT;
-		}
-		mxlb_health_main_pause(MXLB_HEALTH_MAIN_POLL_NS);
-	}
-	for (;;) {
-		if (rte_ring_dequeue(h->rsp, &obj) != 0) {
-			if (mxlb_health_main_ms() > deadline)
-				return -ETIMEDOUT;
-			if (!mxlb_lock_alive((pid_t)h->shm->pid))
-				return -ESRCH;
-			mxlb_health_main_pause(MXLB_HEALTH_MAIN_POLL_NS);
-			continue;
-		}
-		m = obj;
-		if (m->seq != seq || m->kind != MXLB_SHARED_MSG_REPLY) {
-			rte_mempool_put(h->pool, m);
-			continue;
-		}
-		size_t n = m->len < MXLB_SHARED_MSG_TEXT ? m->len : MXLB_SHARED_MSG_TEXT;
-
-		if (got + 1 < len) {
-			size_t k = n < len - got - 1 ? n : len - got - 1;
-
-			memcpy(reply + got, m->text, k);
-			got += k;
-			reply[got] = '\0';
-		}
-		deadline = mxlb_health_main_ms() + MXLB_HEALTH_MAIN_REPLY_MS;
-		if ((m->flags & MXLB_SHARED_MSG_MORE) == 0) {
-			*status = m->status;
-			rte_mempool_put(h->pool, m);
-			return 0;
-		}
-		rte_mempool_put(h->pool, m);
-	}
+	if (len)
+		reply[0] = '\0';
+	return mxlb_exchange_run(&x, seq, 2, argv, mxlb_health_main_reply_part, &r, status);
 }
 
 /* The sender's operation (health_send.h), on the sender thread. */

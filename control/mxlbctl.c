@@ -23,9 +23,10 @@
 #include <rte_memzone.h>
 #include <rte_ring.h>
 
+#include "exchange.h"
 #include "health_main.h"
-#include "secondary.h"
 #include "lock.h"
+#include "secondary.h"
 #include "report.h"
 #include "shared.h"
 
@@ -33,7 +34,6 @@
 #define MXLBCTL_LOCK_MS	   10000  /* wait for another mxlbctl to finish */
 #define MXLBCTL_REPLY_MS   10000  /* wait for each chunk of a reply */
 #define MXLBCTL_RELOAD_MS  120000 /* zone reload: a large zone takes a while */
-#define MXLBCTL_POLL_NS	   100000L
 #define MXLBCTL_EAL_ARGS   8
 #define MXLBCTL_PREFIX_MAX 64
 
@@ -321,40 +321,16 @@ static int mxlbctl_stats(struct mxlbctl *c)
 	return fflush(stdout) == 0 ? MXLBCTL_EXIT_OK : MXLBCTL_EXIT_REFUSED;
 }
 
-static void mxlbctl_pause(void)
+/* exchange.h's sink: the reply parts appended to c->text. */
+static int mxlbctl_append(void *arg, const char *text, size_t n)
 {
-	const struct timespec ts = {.tv_sec = 0, .tv_nsec = MXLBCTL_POLL_NS};
-
-	nanosleep(&ts, NULL);
-}
-
-static int64_t mxlbctl_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Gives every message in the response ring back to the pool: replies to
- * earlier requests whose mxlbctl stopped waiting. */
-static void mxlbctl_drain(struct mxlbctl *c)
-{
-	void *m;
-
-	while (rte_ring_dequeue(c->rsp, &m) == 0)
-		rte_mempool_put(c->pool, m);
-}
-
-static int mxlbctl_append(struct mxlbctl *c, const struct mxlb_shared_msg *m)
-{
-	size_t n = m->len < MXLB_SHARED_MSG_TEXT ? m->len : MXLB_SHARED_MSG_TEXT;
+	struct mxlbctl *c = arg;
 	char *p = realloc(c->text, c->len + n + 1);
 
 	if (p == NULL)
 		return -ENOMEM;
 	c->text = p;
-	memcpy(c->text + c->len, m->text, n);
+	memcpy(c->text + c->len, text, n);
 	c->len += n;
 	c->text[c->len] = '\0';
 	return 0;
@@ -363,65 +339,13 @@ static int mxlbctl_append(struct mxlbctl *c, const struct mxlb_shared_msg *m)
 /* Sends the request SEQ and collects its reply. Holds the lock. */
 static int mxlbctl_exchange(struct mxlbctl *c, uint32_t seq)
 {
-	int64_t deadline = mxlbctl_now_ms() + c->timeout_ms;
-	struct mxlb_shared_msg *m = NULL;
-	size_t off = 0;
-	void *obj;
-	int i;
+	const struct mxlb_exchange x = {.req = c->req,
+					.rsp = c->rsp,
+					.pool = c->pool,
+					.shm = c->shm,
+					.timeout_ms = c->timeout_ms};
 
-	mxlbctl_drain(c);
-	while (rte_mempool_get(c->pool, &obj) != 0) {
-		if (mxlbctl_now_ms() > deadline)
-			return -ETIMEDOUT;
-		mxlbctl_drain(c);
-		mxlbctl_pause();
-	}
-	m = obj;
-	memset(m, 0, MXLB_SHARED_MSG_HDR);
-	m->seq = seq;
-	m->kind = MXLB_SHARED_MSG_REQUEST;
-	m->pid = (int32_t)getpid();
-	m->argc = (uint16_t)c->argc;
-	for (i = 0; i < c->argc; i++) {
-		size_t l = strlen(c->argv[i]) + 1;
-
-		memcpy(m->text + off, c->argv[i], l);
-		off += l;
-	}
-	m->len = (uint16_t)off;
-	while (rte_ring_enqueue(c->req, m) != 0) {
-		if (mxlbctl_now_ms() > deadline) {
-			rte_mempool_put(c->pool, m);
-			return -ETIMEDOUT;
-		}
-		mxlbctl_pause();
-	}
-	for (;;) {
-		if (rte_ring_dequeue(c->rsp, &obj) != 0) {
-			if (mxlbctl_now_ms() > deadline)
-				return -ETIMEDOUT;
-			if (!mxlb_lock_alive((pid_t)c->shm->pid))
-				return -ESRCH;
-			mxlbctl_pause();
-			continue;
-		}
-		m = obj;
-		if (m->seq != seq || m->kind != MXLB_SHARED_MSG_REPLY) {
-			rte_mempool_put(c->pool, m);
-			continue;
-		}
-		if (mxlbctl_append(c, m) != 0) {
-			rte_mempool_put(c->pool, m);
-			return -ENOMEM;
-		}
-		deadline = mxlbctl_now_ms() + c->timeout_ms;
-		if ((m->flags & MXLB_SHARED_MSG_MORE) == 0) {
-			c->status = m->status;
-			rte_mempool_put(c->pool, m);
-			return 0;
-		}
-		rte_mempool_put(c->pool, m);
-	}
+	return mxlb_exchange_run(&x, seq, c->argc, c->argv, mxlbctl_append, c, &c->status);
 }
 
 /* Prints the reply: on stdout when accepted, on stderr otherwise. */
