@@ -52,8 +52,7 @@ RUNTIME_CFLAGS = $(OPT) -g $(WARN) $(CSTD) -Idataplane/engine -Idataplane $(PKG_
 CTL_CFLAGS     = $(OPT) -g $(WARN) $(CSTD) -Idataplane/engine -Idataplane -Idataplane/runtime \
 		 $(PKG_DPDK) -Ibpf -I$(BUILD)/bpf
 UNIT_CFLAGS    = -O1 -g $(WARN) $(CSTD) $(SAN) -Idataplane/engine -Idataplane/runtime $(PKG_LDNS) \
-		 -DMXLB_TEST_DATA='"$(CURDIR)/tests/unit/data"' \
-		 -DMXLB_CORPUS='"$(MXLB_CORPUS)"'
+		 -DMXLB_TEST_DATA='"$(CURDIR)/tests/unit/data"'
 
 .PHONY: all deps build test unit integration demo fmt check-fmt clean hugepages fuzz fuzz-replay bench-micro bench-scale
 
@@ -124,9 +123,12 @@ $(BUILD)/unit-tests: $(UNIT_OBJ) $(UNIT_RUNTIME_OBJ) $(BUILD)/asan/libmxlb.a
 	$(CC) $(SAN) -o $@ $(UNIT_OBJ) $(UNIT_RUNTIME_OBJ) $(BUILD)/asan/libmxlb.a $(LIB_LDNS) \
 		$(LIB_CRIT) $(LIB_BPF) -lpthread
 
+# The corpus directory is read at run time (tests/unit/test_corpus.c).
 unit: $(BUILD)/unit-tests
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-		$(BUILD)/unit-tests --jobs 2
+	@test -d "$(MXLB_CORPUS)" || { echo "unit: no DNS packet corpus at $(MXLB_CORPUS):" \
+		"set MXLB_CORPUS=/path/to/dns-packets (make test MXLB_CORPUS=...)" >&2; exit 1; }
+	MXLB_CORPUS="$(MXLB_CORPUS)" ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1 $(BUILD)/unit-tests --jobs 2
 
 # End-to-end scenarios: mxlbd on a veth test host (needs root).
 integration: build
