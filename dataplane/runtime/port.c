@@ -60,6 +60,20 @@ static int mxlb_port_configure(struct mxlb_port *p, unsigned nworkers)
 	snprintf(p->driver, sizeof(p->driver), "%s", info.driver_name);
 	if (info.max_rx_queues < nworkers || info.max_tx_queues < nworkers)
 		return mxlb_port_no_queues(p, &info, nworkers);
+	/* The kernel spreads frames over every queue these two drivers open
+	 * (PACKET_FANOUT, the NIC's own queues behind the XSKs): one that no
+	 * worker polls would take its share of the queries and answer none. */
+	if (info.max_rx_queues > nworkers &&
+	    (strcmp(p->driver, "net_af_packet") == 0 || strcmp(p->driver, "net_af_xdp") == 0)) {
+		fprintf(stderr,
+			"mxlbd: port %u (%s): %s opens %u queue pairs but mxlbd has %u worker(s): "
+			"frames on the queues no worker polls would never be answered; set %s=%u "
+			"in its --vdev (or run %u workers)\n",
+			p->id, p->name, p->driver, info.max_rx_queues, nworkers,
+			strcmp(p->driver, "net_af_packet") == 0 ? "qpairs" : "queue_count",
+			nworkers, info.max_rx_queues);
+		return -EINVAL;
+	}
 
 	memset(&conf, 0, sizeof(conf));
 	/* Verified checksums come back as mbuf flags; unverified ones are
