@@ -170,9 +170,12 @@ static int address(const struct mxlb_image *img, const char *owner, const char *
 
 static int parse_weight(const char *text, uint16_t *w, char *msg, size_t msglen)
 {
-	char *end;
-	long v = strtol(text, &end, 10);
-	if (*text == 0 || *end != 0 || v < 1 || v > MXLB_POOL_WEIGHT_MAX)
+	/* Decimal digits only: strtol would also take " 5", "+5" and "0x5". */
+	long v = 0;
+	size_t i = 0;
+	for (; text[i] >= '0' && text[i] <= '9' && v <= MXLB_POOL_WEIGHT_MAX; i++)
+		v = v * 10 + (text[i] - '0');
+	if (i == 0 || text[i] != 0 || v < 1 || v > MXLB_POOL_WEIGHT_MAX)
 		return say(msg, msglen, -EINVAL, "weight must be an integer from 1 to %d, not '%s'",
 			   MXLB_POOL_WEIGHT_MAX, text);
 	*w = (uint16_t)v;

@@ -576,7 +576,19 @@ Test(edit_refuse, bad_weights)
 {
 	struct rf f;
 	rf_init(&f);
-	static const char *const bad[] = {"0", "1001", "x", "", "3x", "-1", "65537", "2.5"};
+	static const char *const bad[] = {"0",
+					  "1001",
+					  "x",
+					  "",
+					  "3x",
+					  "-1",
+					  "65537",
+					  "2.5",
+					  " 5",
+					  "+5",
+					  "5 ",
+					  "0x5",
+					  "99999999999999999999"};
 	for (size_t i = 0; i < T_N(bad); i++) {
 		char sub[128];
 		snprintf(sub, sizeof(sub), "weight must be an integer from 1 to 1000, not '%s'",
