@@ -29,7 +29,7 @@ if [[ ! -x "$mxlbd" ]]; then
 	exit 1
 fi
 
-log=$(mktemp /tmp/mxlb-demo.XXXXXX.log)
+log=
 pid=
 
 # True while process $1 exists and is not a zombie.
@@ -65,7 +65,8 @@ cleanup() {
 	fi
 	scripts/testhost.sh down "$name" || true
 	rm -f /dev/hugepages/"$prefix"map_* 2>/dev/null || true
-	rm -rf "/var/run/dpdk/$prefix" "$log"
+	rm -rf "/var/run/dpdk/$prefix"
+	[[ -z "$log" ]] || rm -f "$log"
 	exit "$rc"
 }
 # A demo already running owns the test host and the prefix: leave it be.
@@ -75,6 +76,7 @@ if [[ -e /run/netns/$name ]]; then
 	echo "demo: if none runs, remove what a killed one left: scripts/testhost.sh down $name" >&2
 	exit 1
 fi
+log=$(mktemp /tmp/mxlb-demo.XXXXXX.log)
 trap cleanup EXIT
 # Ctrl-C is the normal way to end the demo.
 trap 'exit 0' INT
@@ -139,6 +141,9 @@ echo
 echo "Query it yourself (as root), for example:"
 echo "  ${kdig_cmd[*]} example.net MX"
 echo "  ip netns exec $name kdig @$service _imaps._tcp.example.net SRV"
+echo "and change its pools with mxlbctl (README.md, mxlbctl), for example:"
+echo "  build/mxlbctl -p $prefix pools"
+echo "  build/mxlbctl -p $prefix drain mx2.example.net"
 
 if [[ "$oneshot" == 1 ]]; then
 	if ((unanswered > 0)); then
