@@ -43,6 +43,7 @@ UNIT_OBJ        := $(UNIT_SRC:%.c=$(BUILD)/asan/%.o)
 # DNS over TCP listener, the journal replay, and what status, pools and
 # preview print.
 UNIT_RUNTIME_SRC := dataplane/runtime/pkt.c dataplane/runtime/addr.c dataplane/runtime/tcp.c dataplane/runtime/xdp.c \
+		    dataplane/runtime/huge.c \
 		    dataplane/runtime/replay.c dataplane/runtime/show.c dataplane/runtime/text.c
 UNIT_RUNTIME_OBJ := $(UNIT_RUNTIME_SRC:%.c=$(BUILD)/asan/%.o)
 

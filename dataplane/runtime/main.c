@@ -20,6 +20,7 @@
 #include "edit.h"
 #include "image.h"
 #include "journal.h"
+#include "huge.h"
 #include "lcore.h"
 #include "opts.h"
 #include "port.h"
@@ -352,8 +353,11 @@ static void mxlb_main_fini(struct mxlb_main *m)
 	m->stats = NULL;
 	if (m->opts_ok)
 		mxlb_opts_free(&m->opts);
-	if (m->eal_ok)
+	if (m->eal_ok) {
 		rte_eal_cleanup();
+		/* EAL ran as the primary of this prefix: its files are ours. */
+		mxlb_huge_unlink(mxlb_huge_prefix(m->xdp.argc, m->xdp.argv));
+	}
 	m->eal_ok = false;
 	free(m->eal_argv);
 	m->eal_argv = NULL;
