@@ -200,9 +200,11 @@ static int mxlb_ctl_change(struct mxlb_ctl *c, int argc, const char *const *argv
 		return MXLB_SHARED_STATUS_REFUSED;
 	}
 	if (rc == MXLB_EDIT_NOCHANGE) {
-		mxlb_ctl_audit(cur->version, argc, argv, true, msg);
-		mxlb_text_printf(&c->reply, "version %" PRIu64 ": unchanged: %s\n", cur->version,
-				 msg);
+		char line[MXLB_CTL_MSG + 16];
+
+		snprintf(line, sizeof(line), "unchanged: %s", msg);
+		mxlb_ctl_audit(cur->version, argc, argv, true, line);
+		mxlb_text_printf(&c->reply, "version %" PRIu64 ": %s\n", cur->version, line);
 		return MXLB_SHARED_STATUS_OK;
 	}
 	if (c->journal != NULL) {
