@@ -68,7 +68,8 @@ struct mxlb_health_conf {
 	unsigned resolve_ms; /* resolve-interval= */
 };
 
-/* Defaults (documented in README-health.md). */
+/* Defaults (documented in README.md, section "Health checks: `mxlbctl
+ * health`", "The configuration file"). */
 #define MXLB_HEALTH_CONF_INTERVAL_MS 2000
 #define MXLB_HEALTH_CONF_TIMEOUT_MS  1000
 #define MXLB_HEALTH_CONF_FALL	     3
