@@ -10,6 +10,7 @@
 #include <ldns/ldns.h>
 
 #include "build.h"
+#include "zonetext.h"
 
 /* Records between progress notes while a large file loads. */
 #define MXLB_ZONE_PROGRESS 1000000
@@ -152,20 +153,21 @@ int mxlb_zone_read(struct mxlb_build *b, uint16_t file)
 	uint32_t ttl = 3600; /* used until a $TTL or SOA sets one (RFC 2308 §4) */
 	int line = 1, rc = 0;
 
-	FILE *fp = fopen(r.path, "r");
-	if (!fp)
-		return mxlb_build_fail(b, -errno, "%s: %s", r.path, strerror(errno));
+	struct mxlb_zonetext *src = NULL;
+	int err = 0;
+	FILE *fp = mxlb_zonetext_open(r.path, &src, &err);
+	if (!fp) {
+		if (err == -EINVAL)
+			return mxlb_build_fail(b, err, "%s: not a regular file", r.path);
+		return mxlb_build_fail(b, err, "%s: %s", r.path, strerror(-err));
+	}
 	r.wire = ldns_buffer_new(4096);
 	if (!r.wire) {
 		fclose(fp);
 		return mxlb_build_fail(b, -ENOMEM, "%s: out of memory", r.path);
 	}
-	struct stat st;
-	if (fstat(fileno(fp), &st) == 0 && !S_ISREG(st.st_mode)) {
-		fclose(fp);
-		ldns_buffer_free(r.wire);
-		return mxlb_build_fail(b, -EINVAL, "%s: not a regular file", r.path);
-	}
+	char text[MXLB_ZONETEXT_ENTRY_MAX], why[512];
+	long from = 0;
 	while (rc == 0 && !feof(fp) && !ferror(fp)) {
 		ldns_rr *rr = NULL;
 		int at = line;
@@ -173,6 +175,20 @@ int mxlb_zone_read(struct mxlb_build *b, uint16_t file)
 		/* ldns counts the newline that ends the entry: report the
 		 * entry's last line. */
 		int where = line > at ? line - 1 : line;
+		long to = ftell(fp);
+		/* What ldns reads without a word (zonetext.h), from the text of
+		 * the entry it just read. */
+		if (s != LDNS_STATUS_SYNTAX_INCLUDE) {
+			mxlb_zonetext_entry(src, from, to, text, sizeof(text));
+			int bad = mxlb_zonetext_check(text, s == LDNS_STATUS_OK ? rr : NULL, why,
+						      sizeof(why));
+			if (bad < 0) {
+				rc = mxlb_build_fail(b, bad, "%s:%d: %s", r.path, where, why);
+				ldns_rr_free(rr);
+				break;
+			}
+		}
+		from = to;
 		switch (s) {
 		case LDNS_STATUS_OK:
 			rc = add_rr(&r, rr, where);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 
@@ -231,4 +232,107 @@ Test(zone, two_images)
 	t_free(&r);
 	t_worker_free(w);
 	t_image_free(b);
+}
+
+/* ---- what ldns would read without a word (zonetext.h) ---- */
+
+static const char zt_head[] = "$ORIGIN t.example.\n"
+			      "$TTL 300\n"
+			      "@ IN SOA ns1 admin 1 3600 600 86400 300\n"
+			      "  IN NS ns1\n"
+			      "ns1 IN A 192.0.2.1\n"
+			      "mx1 IN A 192.0.2.2\n"; /* 6 lines */
+
+/* Loads the zone ZT_HEAD + FILLER copies of a filler record + BODY from a
+ * temporary file; returns the result with the error in ERR and the file's
+ * path in PATH. */
+static int zt_load(const char *body, unsigned filler, char *path, size_t plen, char *err,
+		   size_t errlen)
+{
+	snprintf(path, plen, "/tmp/mxlb-zt-XXXXXX");
+	int fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	FILE *f = fdopen(fd, "w");
+	cr_assert_not_null(f);
+	fputs(zt_head, f);
+	for (unsigned i = 0; i < filler; i++)
+		fprintf(f, "h%u IN A 192.0.2.%u ; filler %u\n", i, i % 250 + 1, i);
+	fputs(body, f);
+	fclose(f);
+	const char *files[1] = {path};
+	struct mxlb_image_opts opts;
+	t_opts(&opts);
+	struct mxlb_image *img = NULL;
+	memset(err, 0, errlen);
+	int rc = mxlb_image_load(&img, files, 1, &opts, err, errlen);
+	if (rc == 0)
+		t_image_free(img);
+	unlink(path);
+	return rc;
+}
+
+/* BODY (after FILLER filler lines) fails at LINE with exactly REASON. */
+static void zt_refused(const char *body, unsigned filler, int line, const char *reason)
+{
+	char path[64], err[512], want[700];
+	int rc = zt_load(body, filler, path, sizeof(path), err, sizeof(err));
+	cr_assert_lt(rc, 0, "loaded: %s", body);
+	snprintf(want, sizeof(want), "%s:%d: %s", path, line, reason);
+	cr_assert_str_eq(err, want, "for: %s", body);
+}
+
+static void zt_loads(const char *body)
+{
+	char path[64], err[512];
+	int rc = zt_load(body, 0, path, sizeof(path), err, sizeof(err));
+	cr_assert_eq(rc, 0, "refused: %s: %s", body, err);
+}
+
+Test(zone, sixteen_bit_fields_over_65535_refused)
+{
+	zt_refused("@ IN MX 70000 mx1\n", 0, 7,
+		   "MX field 1 is 70000: not a number from 0 to 65535");
+	zt_refused("; a comment\n\n   3600 IN MX 65536 mx1\n", 0, 9,
+		   "MX field 1 is 65536: not a number from 0 to 65535");
+	zt_refused("_s._tcp IN SRV ( 1 2\n  65536 mx1 )\n", 0, 8,
+		   "SRV field 3 is 65536: not a number from 0 to 65535");
+	zt_refused("_s._tcp IN SRV 65536 0 25 mx1\n", 0, 7,
+		   "SRV field 1 is 65536: not a number from 0 to 65535");
+	/* far into a file, past what the reading stream keeps of its start */
+	zt_refused("@ IN MX 99999 mx1\n", 20000, 20007,
+		   "MX field 1 is 99999: not a number from 0 to 65535");
+}
+
+Test(zone, sixteen_bit_fields_in_range_load)
+{
+	zt_loads("@ IN MX 65535 mx1\n"
+		 "mx IN MX 0 mx1 ; an owner named like the type\n"
+		 "  3600 IN MX 10 mx1\n"
+		 "_s._tcp IN SRV ( 65535 65535 ; comment inside\n"
+		 "  65535 mx1 )\n");
+}
+
+Test(zone, bad_ttl_directives_refused)
+{
+	const char *why = "not a TTL (seconds, or units such as 1h30m; at most 2147483647)";
+	char reason[256];
+	static const char *const bad[] = {"abc", "1x", "2147483648", "h1", "1hh", "-5"};
+	for (size_t i = 0; i < T_N(bad); i++) {
+		char body[64];
+		snprintf(body, sizeof(body), "$TTL %s\nx IN A 192.0.2.9\n", bad[i]);
+		snprintf(reason, sizeof(reason), "$TTL %s: %s", bad[i], why);
+		zt_refused(body, 0, 7, reason);
+	}
+	snprintf(reason, sizeof(reason), "$TTL (none): %s", why);
+	zt_refused("$TTL\nx IN A 192.0.2.9\n", 0, 7, reason);
+	zt_loads("$TTL 1h30m\nx IN A 192.0.2.9\n$TTL 2W\ny IN A 192.0.2.9\n$TTL 2147483647\n");
+}
+
+Test(zone, unknown_and_incomplete_directives_refused)
+{
+	zt_refused("$FOO bar\n", 0, 7,
+		   "unknown directive $FOO (zone files know $ORIGIN, $TTL and $INCLUDE)");
+	zt_refused("$ORIGIN\n", 0, 7, "$ORIGIN needs a domain name");
+	/* an owner that starts with "$" is written escaped */
+	zt_loads("\\$x IN A 192.0.2.5\n");
 }
