@@ -79,7 +79,8 @@ struct mxlb_pool_spec {
 	uint32_t owner;
 	uint32_t sharers;
 	uint16_t nmembers;
-	uint8_t alldown; /* enum mxlb_alldown */
+	uint8_t alldown;   /* enum mxlb_alldown */
+	uint8_t glue_only; /* mxlb_cpool.glue_only */
 	const uint8_t *rdata[MXLB_POOL_MEMBERS_MAX];
 	uint16_t rdlen[MXLB_POOL_MEMBERS_MAX];
 	uint16_t weight[MXLB_POOL_MEMBERS_MAX];
@@ -121,6 +122,8 @@ struct mxlb_build {
 	uint32_t *pool_hash;
 	uint32_t pool_mask;
 	uint64_t shared_pools; /* RRsets that reused an existing pool */
+	uint32_t glue_pools;   /* glue-only pools (mxlb_cpool.glue_only) */
+	uint64_t glue_owners;  /* the one-record RRsets they answer */
 	uint32_t chaos_id, chaos_version;
 };
 
@@ -182,8 +185,9 @@ struct mxlb_cpool *mxlb_pool_new(const struct mxlb_pool_spec *spec, const struct
 				 struct mxlb_blockw *w, int *err);
 /* The spec of an existing pool, to be modified and rebuilt. */
 void mxlb_pool_spec_of(const struct mxlb_cpool *p, struct mxlb_pool_spec *spec);
-/* Compiles bset S (MX, SRV, A or AAAA with 2+ records) into a pool of the
- * builder, reusing an identical one. Returns the pool id or -errno. */
+/* Compiles bset S (MX, SRV, A or AAAA with 2+ records; or a one-record MX
+ * or SRV, into a glue-only pool) into a pool of the builder, reusing an
+ * identical one. Returns the pool id or -errno. */
 int64_t mxlb_pool_compile(struct mxlb_build *b, struct mxlb_blockw *w, const struct mxlb_bset *s);
 
 #endif

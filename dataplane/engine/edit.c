@@ -40,6 +40,13 @@ int mxlb_edit_is_change(int argc, const char *const *argv)
 	return 0;
 }
 
+/* Whether ref value VAL of IMG is a pool to edits: glue-only pools
+ * (mxlb_cpool.glue_only) are one-record RRsets to them. */
+static int is_pool(const struct mxlb_image *img, uint32_t val)
+{
+	return (val & MXLB_REF_POOL) && !img->pools[val & MXLB_REF_IDX]->glue_only;
+}
+
 /* A pool RRset addressed by OWNER TYPE RDATA. */
 struct addr {
 	const struct mxlb_node *node;
@@ -283,11 +290,13 @@ static int member_edit(const struct mxlb_image *cur, int argc, const char *const
 
 	uint32_t id;
 	const struct mxlb_base *base = cur->base;
-	if (a.val & MXLB_REF_POOL) {
+	int pool = is_pool(cur, a.val);
+	if (pool) {
 		id = a.val & MXLB_REF_IDX;
 		mxlb_pool_spec_of(cur->pools[id], &spec);
 	} else {
-		/* A one-record RRset: becomes a pool when it grows (DESIGN §2). */
+		/* A one-record RRset: becomes a pool when it grows (DESIGN §2),
+		 * its own whether a glue-only pool answered it or a fixed block. */
 		uint32_t si = base->ref_single[a.ref];
 		const struct mxlb_glue *s = &base->singles[si];
 		id = cur->npools;
@@ -321,7 +330,7 @@ static int member_edit(const struct mxlb_image *cur, int argc, const char *const
 	if (del && spec.nmembers == 1)
 		return say(msg, msglen, -EPERM, "cannot remove %s: the last member of %s", w3[2],
 			   a.what);
-	if (!add && !del && !(a.val & MXLB_REF_POOL))
+	if (!add && !del && !pool)
 		return say(msg, msglen, -EINVAL, "%s has one record: weights apply to pools",
 			   a.what);
 
@@ -349,7 +358,7 @@ static int member_edit(const struct mxlb_image *cur, int argc, const char *const
 		drop_next(cur, next);
 		return say(msg, msglen, rc, "%s: %s", a.what, strerror(-rc));
 	}
-	if (!(a.val & MXLB_REF_POOL))
+	if (!pool)
 		(*next)->patch = (struct mxlb_patch){.ref = a.ref, .val = MXLB_REF_POOL | id};
 	const struct mxlb_cpool *p = (*next)->pools[id];
 	char note[1200] = "";
@@ -421,7 +430,7 @@ static int alldown_edit(const struct mxlb_image *cur, int argc, const char *cons
 			val = __atomic_load_n(&cur->refs[a.node->refs + i].val, __ATOMIC_ACQUIRE);
 	if (val == MXLB_NONE)
 		return say(msg, msglen, -ENOENT, "%s has no %s records", a.owner, argv[2]);
-	if (!(val & MXLB_REF_POOL))
+	if (!is_pool(cur, val))
 		return say(msg, msglen, -EINVAL,
 			   "%s has one record: the all-down policy is a pool's", a.what);
 	uint32_t id = val & MXLB_REF_IDX;
@@ -520,6 +529,8 @@ static int state_edit(const struct mxlb_image *cur, unsigned format, int argc,
 	for (uint32_t id = 0; id < cur->npools; id++) {
 		const struct mxlb_cpool *p = cur->pools[id];
 		int touched = 0;
+		if (p->glue_only)
+			continue; /* a one-record RRset: no member states */
 		mxlb_pool_spec_of(p, &spec);
 		for (uint16_t m = 0; m < p->nmembers; m++) {
 			if (!member_is(p, m, name, addr, addrlen))
@@ -577,7 +588,7 @@ static int state_edit(const struct mxlb_image *cur, unsigned format, int argc,
 static int follow_glue(const struct mxlb_image *cur, struct mxlb_image **next, char *msg,
 		       size_t msglen)
 {
-	uint32_t n = 0;
+	struct mxlb_glue_rebuilt n;
 	int rc = mxlb_glue_follow(cur, *next, &n);
 	if (rc < 0) {
 		drop_next(cur, next);
@@ -586,9 +597,16 @@ static int follow_glue(const struct mxlb_image *cur, struct mxlb_image **next, c
 			   strerror(-rc));
 	}
 	size_t len = msg ? strnlen(msg, msglen) : 0;
-	if (n && msg && len + 1 < msglen)
-		snprintf(msg + len, msglen - len,
-			 "; additional section updated in %u MX/SRV pool%s", n, plural(n));
+	char pools[64] = "", single[96] = "";
+	if (n.pools)
+		snprintf(pools, sizeof(pools), "%u MX/SRV pool%s", n.pools, plural(n.pools));
+	/* one answer per distinct RRset, however many owners share it */
+	if (n.single)
+		snprintf(single, sizeof(single), "%s%u one-record MX/SRV answer%s",
+			 n.pools ? " and " : "", n.single, plural(n.single));
+	if ((n.pools || n.single) && msg && len + 1 < msglen)
+		snprintf(msg + len, msglen - len, "; additional section updated in %s%s", pools,
+			 single);
 	return MXLB_EDIT_APPLIED;
 }
 

@@ -104,14 +104,15 @@ static int needs_glue(const struct mxlb_gluesrc *g, const struct mxlb_cpool *p,
 	return 0;
 }
 
-int mxlb_glue_follow(const struct mxlb_image *cur, struct mxlb_image *next, uint32_t *rebuilt)
+int mxlb_glue_follow(const struct mxlb_image *cur, struct mxlb_image *next,
+		     struct mxlb_glue_rebuilt *out)
 {
 	uint8_t *dirty = calloc(next->npools + 1, 1);
 	struct mxlb_blockw *w = NULL;
 	struct mxlb_pool_spec *spec = NULL;
 	int any = 0, rc = 0;
 
-	*rebuilt = 0;
+	*out = (struct mxlb_glue_rebuilt){0};
 	if (!dirty)
 		return -ENOMEM;
 	/* the address pools the change replaced or created that list other
@@ -143,7 +144,10 @@ int mxlb_glue_follow(const struct mxlb_image *cur, struct mxlb_image *next, uint
 		if (id >= cur->npools || p != cur->pools[id])
 			mxlb_pool_free(p);
 		next->pools[id] = np;
-		(*rebuilt)++;
+		if (np->glue_only)
+			out->single++;
+		else
+			out->pools++;
 	}
 	mxlb_block_writer_free(w);
 	free(spec);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "build.h"
+#include "glue.h"
 #include "pool.h"
 
 int mxlb_build_grow(void **v, size_t *cap, size_t need, size_t elem)
@@ -388,6 +389,31 @@ static int compile_soa(struct mxlb_build *b, struct mxlb_blockw *w, struct mxlb_
 	return 0;
 }
 
+/* Whether bset S is a one-record MX or SRV RRset whose exchange or target
+ * has an address pool (an A or AAAA RRset of two or more records) in the
+ * zones. Such an RRset is compiled as a glue-only pool (mxlb_cpool.glue_only)
+ * instead of a fixed block: its answer is the same, and a change to the
+ * address pool rebuilds it with the new addresses (mxlb_glue_follow). It
+ * shares its pool with every identical RRset, as pools do, so that thousands
+ * of domains with the same single MX cost one pool and one rebuild. Other
+ * one-record RRsets stay fixed blocks and cost nothing more. */
+static int glue_follows(const struct mxlb_build *b, const struct mxlb_bset *s)
+{
+	int toff = mxlb_block_target_off(s->type);
+	if (s->count != 1 || (s->type != MXLB_TYPE_MX && s->type != MXLB_TYPE_SRV))
+		return 0;
+	const struct mxlb_src_rr *r = &b->src.v[s->first];
+	if (r->rdlen <= toff)
+		return 0;
+	struct mxlb_gluesrc g = mxlb_build_gluesrc(b);
+	uint32_t node = mxlb_glue_node(&g, b->srcdata.v + r->rdata + toff);
+	if (node == MXLB_NONE)
+		return 0;
+	const struct mxlb_bset *a = mxlb_build_bset(b, node, MXLB_TYPE_A);
+	const struct mxlb_bset *aaaa = mxlb_build_bset(b, node, MXLB_TYPE_AAAA);
+	return (a && a->count >= 2) || (aaaa && aaaa->count >= 2);
+}
+
 static int compile(struct mxlb_build *b)
 {
 	struct mxlb_blockw *w = mxlb_block_writer_new();
@@ -423,7 +449,7 @@ static int compile(struct mxlb_build *b)
 		b->nodes.v[n].nrefs = (uint16_t)(hi - lo);
 		for (uint32_t i = lo; i < hi && rc == 0; i++) {
 			const struct mxlb_bset *s = &b->bsets.v[i];
-			int pool = s->count >= 2 && mxlb_pool_type(s->type);
+			int pool = (s->count >= 2 && mxlb_pool_type(s->type)) || glue_follows(b, s);
 			int64_t idx = pool ? mxlb_pool_compile(b, w, s) : mxlb_block_rrset(w, b, s);
 			if (idx < 0) {
 				mxlb_name_to_text(b->names.v + b->nodes.v[n].name, text,
@@ -441,7 +467,7 @@ static int compile(struct mxlb_build *b)
 			if (s->type == MXLB_TYPE_CNAME)
 				b->nodes.v[n].cname = (uint32_t)idx;
 			b->ref_single.v[b->ref_single.n++] = MXLB_NONE;
-			if (!pool && mxlb_pool_type(s->type)) {
+			if (s->count == 1 && mxlb_pool_type(s->type)) {
 				const struct mxlb_src_rr *r = &b->src.v[s->first];
 				b->ref_single.v[b->ref_single.n - 1] = (uint32_t)b->singles.n;
 				if (MXLB_VEC_RESERVE(b->singles, 1) ||
@@ -593,7 +619,12 @@ int mxlb_image_load(struct mxlb_image **out, const char *const *files, size_t nf
 	b.pools.v = NULL, b.pools.n = 0;
 	if (b.shared_pools)
 		mxlb_build_log(&b, "%u pools serve %llu more RRsets with identical members",
-			       img->npools, (unsigned long long)b.shared_pools);
+			       img->npools - b.glue_pools, (unsigned long long)b.shared_pools);
+	if (b.glue_pools)
+		mxlb_build_log(&b,
+			       "%llu one-record MX/SRV RRsets (%u distinct) take their additional "
+			       "section from address pools",
+			       (unsigned long long)b.glue_owners, b.glue_pools);
 	build_free(&b);
 	*out = img;
 	return 0;
@@ -660,7 +691,10 @@ void mxlb_image_free(struct mxlb_image *img)
 
 uint32_t mxlb_image_pool_count(const struct mxlb_image *img)
 {
-	return img->npools;
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < img->npools; i++)
+		n += !img->pools[i]->glue_only;
+	return n;
 }
 
 uint32_t mxlb_image_zone_count(const struct mxlb_image *img)

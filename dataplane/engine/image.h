@@ -165,9 +165,15 @@ struct mxlb_cpool {
 	uint16_t nmembers;
 	uint8_t mode;
 	uint8_t ngroups;
-	uint8_t failopen;	      /* no member up: answering with all of them */
-	uint8_t alldown;	      /* enum mxlb_alldown */
-	uint8_t remapped;	      /* preferences renumbered 10, 20, ... */
+	uint8_t failopen; /* no member up: answering with all of them */
+	uint8_t alldown;  /* enum mxlb_alldown */
+	uint8_t remapped; /* preferences renumbered 10, 20, ... */
+	/* A one-record MX or SRV RRset whose exchange or target has an
+	 * address pool, compiled as a one-member pool so that its additional
+	 * section follows that pool's edits (glue.h). Answered like any pool;
+	 * not a pool to pools, preview or edits, which see a one-record
+	 * RRset. */
+	uint8_t glue_only;
 	const uint16_t *block_member; /* block -> member */
 	const uint16_t *value;	      /* preference shown by the selected member, per group */
 	struct mxlb_member *members;
@@ -267,7 +273,7 @@ void mxlb_image_retire(struct mxlb_image *old, const struct mxlb_image *next);
  * NEXT has that CUR does not. */
 void mxlb_image_discard(struct mxlb_image *next, const struct mxlb_image *cur);
 
-/* Number of pools; pool ids are 0 .. count-1. */
+/* Number of pools, glue-only ones (mxlb_cpool.glue_only) not counted. */
 uint32_t mxlb_image_pool_count(const struct mxlb_image *img);
 uint32_t mxlb_image_zone_count(const struct mxlb_image *img);
 uint64_t mxlb_image_name_count(const struct mxlb_image *img);

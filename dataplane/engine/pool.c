@@ -291,6 +291,7 @@ struct mxlb_cpool *mxlb_pool_new(const struct mxlb_pool_spec *spec, const struct
 	    .nmembers = spec->nmembers,
 	    .mode = spec->mode,
 	    .alldown = spec->alldown,
+	    .glue_only = spec->glue_only,
 	};
 	for (uint16_t i = 0; i < spec->nmembers; i++)
 		rdtotal += spec->rdlen[i];
@@ -405,6 +406,7 @@ void mxlb_pool_spec_of(const struct mxlb_cpool *p, struct mxlb_pool_spec *spec)
 	    .sharers = p->sharers,
 	    .nmembers = p->nmembers,
 	    .alldown = p->alldown,
+	    .glue_only = p->glue_only,
 	    .carry = p,
 	};
 	for (uint16_t i = 0; i < p->nmembers; i++) {
@@ -483,7 +485,10 @@ int64_t mxlb_pool_compile(struct mxlb_build *b, struct mxlb_blockw *w, const str
 	for (; b->pool_slots[i]; i = (i + 1) & b->pool_mask) {
 		struct mxlb_cpool *p = b->pools.v[b->pool_slots[i] - 1];
 		if (b->pool_hash[i] == h && same_content(b, p, s)) {
-			b->shared_pools++;
+			if (p->glue_only)
+				b->glue_owners++;
+			else
+				b->shared_pools++;
 			p->sharers++;
 			return b->pool_slots[i] - 1;
 		}
@@ -500,6 +505,7 @@ int64_t mxlb_pool_compile(struct mxlb_build *b, struct mxlb_blockw *w, const str
 	    .sharers = 1,
 	    .nmembers = (uint16_t)s->count,
 	    .alldown = (uint8_t)b->opts.alldown,
+	    .glue_only = s->count == 1,
 	};
 	for (uint32_t k = 0; k < s->count; k++) {
 		const struct mxlb_src_rr *r = &b->src.v[s->first + k];
@@ -527,6 +533,10 @@ int64_t mxlb_pool_compile(struct mxlb_build *b, struct mxlb_blockw *w, const str
 	}
 	uint32_t pi = (uint32_t)b->pools.n;
 	b->pools.v[b->pools.n++] = p;
+	if (p->glue_only) {
+		b->glue_pools++;
+		b->glue_owners++;
+	}
 	if (b->pools.n * 2 > b->pool_mask && pool_table_grow(b) < 0)
 		return -ENOMEM;
 	for (i = h & b->pool_mask; b->pool_slots[i]; i = (i + 1) & b->pool_mask)

@@ -1,6 +1,8 @@
 /* Pools: RRsets of type MX, SRV, A or AAAA with two or more records, their
  * preference groups and the smooth weighted round-robin schedule that the
- * workers step through (DESIGN §2-3). */
+ * workers step through (DESIGN §2-3). The same machinery answers glue-only
+ * pools (mxlb_cpool.glue_only): one-record MX and SRV RRsets kept as
+ * one-member pools for their additional section's sake (glue.h). */
 #ifndef MXLB_POOL_H
 #define MXLB_POOL_H
 

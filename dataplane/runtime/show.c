@@ -135,7 +135,20 @@ static uint32_t mxlb_show_ref_pool(const struct mxlb_image *img, const struct mx
 	uint32_t val = __atomic_load_n(&r->val, __ATOMIC_ACQUIRE);
 
 	*type = r->type;
-	return (val & MXLB_REF_POOL) != 0 ? val & MXLB_REF_IDX : MXLB_NONE;
+	if ((val & MXLB_REF_POOL) == 0 || img->pools[val & MXLB_REF_IDX]->glue_only)
+		return MXLB_NONE; /* a one-record RRset */
+	return val & MXLB_REF_IDX;
+}
+
+/* The number pools shows for pool ID: its place among the pools that are
+ * not glue-only (mxlb_cpool.glue_only), which take ids of their own. */
+static uint32_t mxlb_show_pool_number(const struct mxlb_image *img, uint32_t id)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < id; i++)
+		n += !img->pools[i]->glue_only;
+	return n;
 }
 
 static void mxlb_show_owner_text(const struct mxlb_image *img, const struct mxlb_cpool *p,
@@ -203,7 +216,7 @@ void mxlb_show_status(struct mxlb_text *t, const struct mxlb_show_status *s, boo
 }
 
 static void mxlb_show_pool(struct mxlb_text *t, const struct mxlb_image *img, uint32_t id,
-			   bool json, bool first)
+			   uint32_t number, bool json, bool first)
 {
 	const struct mxlb_cpool *p = img->pools[id];
 	char owner[MXLB_SHOW_TEXT], rdata[MXLB_SHOW_TEXT], type[16];
@@ -212,7 +225,7 @@ static void mxlb_show_pool(struct mxlb_text *t, const struct mxlb_image *img, ui
 	mxlb_show_owner_text(img, p, owner, sizeof(owner));
 	mxlb_edit_type_name(p->type, type, sizeof(type));
 	if (json) {
-		mxlb_text_printf(t, "%s{\"id\":%u,\"owner\":", first ? "" : ",", id);
+		mxlb_text_printf(t, "%s{\"id\":%u,\"owner\":", first ? "" : ",", number);
 		mxlb_text_json(t, owner);
 		mxlb_text_printf(t, ",\"type\":");
 		mxlb_text_json(t, type);
@@ -239,7 +252,7 @@ static void mxlb_show_pool(struct mxlb_text *t, const struct mxlb_image *img, ui
 		return;
 	}
 	mxlb_text_printf(t, "pool %u: %s %s, mode %s, %u owner%s, fail-open %s, all-down %s%s\n",
-			 id, owner, type, mxlb_edit_mode_name(p->mode), p->sharers,
+			 number, owner, type, mxlb_edit_mode_name(p->mode), p->sharers,
 			 p->sharers == 1 ? "" : "s", p->failopen ? "yes (no member up)" : "no",
 			 mxlb_edit_alldown_name(p->alldown),
 			 p->remapped ? ", preferences remapped" : "");
@@ -273,9 +286,13 @@ int mxlb_show_pools(struct mxlb_text *t, const struct mxlb_image *img, int argc,
 	if (argc > 2)
 		return mxlb_show_fail(t, -EINVAL, "usage: pools [OWNER [TYPE]] [--json]");
 	if (argc == 0) {
-		mxlb_show_pools_head(t, img, img->npools, json);
-		for (id = 0; id < img->npools; id++)
-			mxlb_show_pool(t, img, id, json, id == 0);
+		mxlb_show_pools_head(t, img, mxlb_image_pool_count(img), json);
+		for (id = 0; id < img->npools; id++) {
+			if (img->pools[id]->glue_only)
+				continue;
+			mxlb_show_pool(t, img, id, count, json, count == 0);
+			count++;
+		}
 		if (json)
 			mxlb_text_printf(t, "]}\n");
 		return 0;
@@ -297,7 +314,7 @@ int mxlb_show_pools(struct mxlb_text *t, const struct mxlb_image *img, int argc,
 				      argv[0], argc == 2 ? argv[1] : "MX, SRV, A or AAAA");
 	mxlb_show_pools_head(t, img, count, json);
 	for (i = 0; i < count; i++)
-		mxlb_show_pool(t, img, ids[i], json, i == 0);
+		mxlb_show_pool(t, img, ids[i], mxlb_show_pool_number(img, ids[i]), json, i == 0);
 	if (json)
 		mxlb_text_printf(t, "]}\n");
 	return 0;
