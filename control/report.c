@@ -11,6 +11,7 @@ struct mxlb_report_sum {
 	uint64_t rx;
 	uint64_t tx;
 	uint64_t tx_full;
+	uint64_t from_kernel;
 	uint64_t queries;
 	uint64_t badvers;
 	uint64_t truncated;
@@ -27,6 +28,7 @@ static void mxlb_report_add(struct mxlb_report_sum *sum, const struct mxlb_share
 	sum->rx += w->cnt.rx;
 	sum->tx += w->cnt.tx;
 	sum->tx_full += w->cnt.tx_full;
+	sum->from_kernel += w->cnt.from_kernel;
 	for (k = 0; k < MXLB_PKT_VERDICT_MAX; k++)
 		sum->verdict[k] += w->cnt.verdict[k];
 	sum->queries += d->queries;
@@ -62,8 +64,8 @@ static void mxlb_report_json_sum(FILE *out, const struct mxlb_report_sum *sum)
 
 	fprintf(out,
 		"\"rx_packets\":%" PRIu64 ",\"tx_packets\":%" PRIu64 ",\"tx_full\":%" PRIu64
-		",\"queries\":%" PRIu64 ",\"rcode\":{",
-		sum->rx, sum->tx, sum->tx_full, sum->queries);
+		",\"from_kernel\":%" PRIu64 ",\"queries\":%" PRIu64 ",\"rcode\":{",
+		sum->rx, sum->tx, sum->tx_full, sum->from_kernel, sum->queries);
 	for (k = 0; k <= MXLB_COUNTERS_RCODES; k++)
 		fprintf(out, "%s\"%s\":%" PRIu64, k ? "," : "",
 			k < MXLB_COUNTERS_RCODES ? mxlb_counters_rcode_name(k) : "other",
@@ -143,6 +145,9 @@ static void mxlb_report_prometheus(FILE *out, const struct mxlb_shared_stats *sn
 	MXLB_REPORT_PROM("mxlb_rx_packets_total", "Frames received.", rx);
 	MXLB_REPORT_PROM("mxlb_tx_packets_total", "Replies the port accepted.", tx);
 	MXLB_REPORT_PROM("mxlb_tx_full_total", "Replies dropped on a full TX queue.", tx_full);
+	MXLB_REPORT_PROM("mxlb_from_kernel_total",
+			 "Frames of the kernel (exception interface) sent on the port.",
+			 from_kernel);
 	MXLB_REPORT_PROM("mxlb_queries_total", "DNS messages given to the responder.", queries);
 	MXLB_REPORT_PROM("mxlb_badvers_total", "Responses with extended RCODE BADVERS.", badvers);
 	MXLB_REPORT_PROM("mxlb_truncated_total", "Responses sent with TC set.", truncated);

@@ -163,6 +163,13 @@ check_match "client's neighbour entry for $V6: the port's MAC" "lladdr $mac" \
 	"$(ns ip -6 neigh show "$V6")"
 check_match "kernel's neighbour entries on $TAP (its own resolution)" "198.18.0.2 .*lladdr" \
 	"$(srv ip neigh show dev "$TAP")"
+# The echo replies came from the kernel: worker 0 sent them, and every
+# report of mxlbctl stats counts them.
+stats_json=$("$MXLB_ROOT/build/mxlbctl" -p "$MX_PREFIX" stats --json)
+check_match "stats --json: from_kernel counts the kernel's frames" '^[1-9][0-9]*$' \
+	"$(python3 -c 'import json, sys; print(json.load(sys.stdin)["from_kernel"])' <<<"$stats_json")"
+check_match "stats --prometheus: mxlb_from_kernel_total" '^mxlb_from_kernel_total\{worker="0"\} [1-9]' \
+	"$("$MXLB_ROOT/build/mxlbctl" -p "$MX_PREFIX" stats --prometheus | grep '^mxlb_from_kernel_total')"
 
 echo "== checksums and fragments"
 for at in "$V4" "$V6"; do
