@@ -8,22 +8,6 @@
 
 #include "huge.h"
 
-const char *mxlb_huge_prefix(int argc, char *const *argv)
-{
-	const char *prefix = "rte";
-	int i;
-
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--") == 0)
-			break;
-		if (strncmp(argv[i], "--file-prefix=", 14) == 0)
-			prefix = argv[i] + 14;
-		else if (strcmp(argv[i], "--file-prefix") == 0 && i + 1 < argc)
-			prefix = argv[++i];
-	}
-	return prefix;
-}
-
 /* Whether NAME is PREFIX "map_" followed by decimal digits only. */
 static int mxlb_huge_is_ours(const char *name, const char *prefix)
 {

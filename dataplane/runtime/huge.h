@@ -5,14 +5,12 @@
 #ifndef MXLB_HUGE_H
 #define MXLB_HUGE_H
 
-/* The --file-prefix among EAL's ARGC arguments ARGV ("rte", EAL's own
- * default, when none is given). */
-const char *mxlb_huge_prefix(int argc, char *const *argv);
-
 /* Removes the files PREFIX "map_" N (N decimal) from every hugetlbfs mount
  * in /proc/mounts: what EAL creates for the primary process of PREFIX.
  * Returns how many it removed. Call after rte_eal_cleanup, and only from the
- * primary that owned PREFIX. */
+ * primary that owned PREFIX: its name is the last component of
+ * rte_eal_get_runtime_dir(), not what the command line said (rte_eal_init
+ * rewrites the argument array). */
 unsigned mxlb_huge_unlink(const char *prefix);
 
 /* The same in the directory DIR alone. */

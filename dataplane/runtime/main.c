@@ -52,6 +52,10 @@ struct mxlb_main {
 	struct mxlb_ctl ctl; /* ctl.img: the image, published once launched */
 	bool launched;
 	char **eal_argv;
+	/* the --file-prefix EAL runs with (the name of its runtime directory),
+	 * taken once rte_eal_init succeeded: its hugepage files are removed at
+	 * exit (huge.h) */
+	char file_prefix[256];
 };
 
 static struct mxlb_main mxlb_main_state;
@@ -356,7 +360,7 @@ static void mxlb_main_fini(struct mxlb_main *m)
 	if (m->eal_ok) {
 		rte_eal_cleanup();
 		/* EAL ran as the primary of this prefix: its files are ours. */
-		mxlb_huge_unlink(mxlb_huge_prefix(m->xdp.argc, m->xdp.argv));
+		mxlb_huge_unlink(m->file_prefix);
 	}
 	m->eal_ok = false;
 	free(m->eal_argv);
@@ -434,6 +438,14 @@ static int mxlb_main_run(struct mxlb_main *m, int argc, char **argv)
 		return -err;
 	}
 	m->eal_ok = true;
+	/* EAL's own record of the prefix: rte_eal_init rewrites the argument
+	 * array it was given (its last word becomes the program name). */
+	{
+		const char *dir = rte_eal_get_runtime_dir();
+		const char *base = dir != NULL ? strrchr(dir, '/') : NULL;
+		snprintf(m->file_prefix, sizeof(m->file_prefix), "%s",
+			 base != NULL ? base + 1 : "");
+	}
 	if (dashes < 0) {
 		ret = mxlb_main_opts(m, argc, argv, dashes);
 		if (ret != 0)

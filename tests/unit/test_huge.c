@@ -1,6 +1,6 @@
-/* mxlbd's removal of its hugepage files (dataplane/runtime/huge.c): the
- * prefix taken from EAL's arguments, and only PREFIX "map_" N removed, in a
- * plain directory standing in for a hugetlbfs mount. */
+/* mxlbd's removal of its hugepage files (dataplane/runtime/huge.c): only
+ * PREFIX "map_" N removed, in a plain directory standing in for a hugetlbfs
+ * mount. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -11,19 +11,6 @@
 
 #include "helpers.h"
 #include "huge.h"
-
-Test(huge, prefix_from_eal_arguments)
-{
-	char *a[] = {"mxlbd", "-l", "0-1", "--file-prefix=abc", "--", "--file-prefix=no"};
-	char *b[] = {"mxlbd", "--file-prefix", "xyz", "-l", "0"};
-	char *c[] = {"mxlbd", "-l", "0-1"};
-	char *d[] = {"mxlbd", "--file-prefix=one", "--file-prefix=two"};
-
-	cr_assert_str_eq(mxlb_huge_prefix(T_N(a), a), "abc");
-	cr_assert_str_eq(mxlb_huge_prefix(T_N(b), b), "xyz");
-	cr_assert_str_eq(mxlb_huge_prefix(T_N(c), c), "rte");
-	cr_assert_str_eq(mxlb_huge_prefix(T_N(d), d), "two"); /* as EAL: the last one */
-}
 
 static void touch(const char *dir, const char *name)
 {
