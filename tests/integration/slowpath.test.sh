@@ -17,7 +17,8 @@
 #   - a datagram with a wrong UDP checksum ignored, the next good one
 #     answered (IPv4 and IPv6); IPv6 fragments dropped and counted
 #   - TCP limits: per client, idle timeout
-#   - SIGINT: exit 0; the counters add up; rules and interface removed
+#   - SIGINT: exit 0; the counters add up; rules, interface and hugepage
+#     files removed
 #   - SIGKILL leaves the rules: the next start replaces them
 #   - --no-kernel: UDP, ARP and NDP still answered; ping and TCP not, and
 #     counted; nothing set up in the kernel
@@ -200,6 +201,9 @@ fi
 echo "== SIGINT"
 mx_stop
 check_eq "exit status after SIGINT" 0 "$MX_RC"
+# --file-prefix is EAL's last word here, the one rte_eal_init rewrites.
+check_eq "no hugepage files of $MX_PREFIX left after a clean exit" "" \
+	"$(find /dev/hugepages -maxdepth 1 -name "${MX_PREFIX}map_*" 2>/dev/null)"
 after=$(sed -n '/^mxlbd: stopping/,$p' "$MX_LOG")
 rx=$(counter rx "$after")
 # The verdict rows come between from_kernel and queries.
