@@ -9,6 +9,8 @@
 
 #include <criterion/criterion.h>
 
+#include "edit.h"
+
 /* ---- what a failed assertion leaves behind ---- */
 
 /* Swept in reverse: workers, then unpublished versions (discarded against
@@ -583,4 +585,31 @@ void t_journal_teardown(void)
 	snprintf(p, sizeof(p), "%s.tmp", t_jpath);
 	unlink(p);
 	rmdir(t_jdir);
+}
+
+/* ---- journal replay over an image ---- */
+
+int t_replay_edit(void *arg, unsigned format, int argc, const char *const *argv)
+{
+	struct t_replay *r = arg;
+	char m[512];
+	t_image_untrack(r->img);
+	int rc = mxlb_edit_replay(&r->img, format, argc, argv, m, sizeof(m));
+	t_image_track(r->img, NULL);
+	cr_assert_eq(rc, MXLB_EDIT_APPLIED, "replay of %s: rc %d: %s", argv[0], rc, m);
+	r->applied++;
+	return 0;
+}
+
+void t_same_section(const struct t_resp *x, const struct t_resp *y, ldns_pkt_section s)
+{
+	ldns_rr_list *a =
+	    s == LDNS_SECTION_ANSWER ? ldns_pkt_answer(x->pkt) : ldns_pkt_additional(x->pkt);
+	ldns_rr_list *b =
+	    s == LDNS_SECTION_ANSWER ? ldns_pkt_answer(y->pkt) : ldns_pkt_additional(y->pkt);
+	size_t n = a ? ldns_rr_list_rr_count(a) : 0;
+	cr_assert_eq(n, b ? ldns_rr_list_rr_count(b) : 0, "section %d: counts differ", s);
+	for (size_t i = 0; i < n; i++)
+		cr_assert_eq(ldns_rr_compare(ldns_rr_list_rr(a, i), ldns_rr_list_rr(b, i)), 0,
+			     "section %d record %zu differs", s, i);
 }

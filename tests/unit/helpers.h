@@ -149,4 +149,21 @@ extern char t_jdir[256], t_jpath[512];
 void t_journal_setup(void);
 void t_journal_teardown(void);
 
+/* ---- journal replay over an image ---- */
+
+/* The state of t_replay_edit: the image the records are applied to (tracked
+ * as committed), and how many were. */
+struct t_replay {
+	struct mxlb_image *img;
+	int applied;
+};
+
+/* A mxlb_journal_fn for ARG, a struct t_replay: applies each record with
+ * mxlb_edit_replay, which must accept it. */
+int t_replay_edit(void *arg, unsigned format, int argc, const char *const *argv);
+
+/* The records of section S (answer or additional) of X and Y are the same,
+ * in the same order, compared through ldns. */
+void t_same_section(const struct t_resp *x, const struct t_resp *y, ldns_pkt_section s);
+
 #endif

@@ -498,37 +498,6 @@ Test(glue_follow, unrelated_edits)
  * as applied one by one at run time.
  * ====================================================================== */
 
-struct replay {
-	struct mxlb_image *img;
-	int applied;
-};
-
-static int replay_edit(void *arg, unsigned format, int argc, const char *const *argv)
-{
-	struct replay *r = arg;
-	char m[512];
-	t_image_untrack(r->img);
-	int rc = mxlb_edit_replay(&r->img, format, argc, argv, m, sizeof(m));
-	t_image_track(r->img, NULL);
-	cr_assert_eq(rc, MXLB_EDIT_APPLIED, "replay of %s: rc %d: %s", argv[0], rc, m);
-	r->applied++;
-	return 0;
-}
-
-/* The records of section S of X and Y, compared through ldns. */
-static void same_section(const struct t_resp *x, const struct t_resp *y, ldns_pkt_section s)
-{
-	ldns_rr_list *a =
-	    s == LDNS_SECTION_ANSWER ? ldns_pkt_answer(x->pkt) : ldns_pkt_additional(x->pkt);
-	ldns_rr_list *b =
-	    s == LDNS_SECTION_ANSWER ? ldns_pkt_answer(y->pkt) : ldns_pkt_additional(y->pkt);
-	size_t n = a ? ldns_rr_list_rr_count(a) : 0;
-	cr_assert_eq(n, b ? ldns_rr_list_rr_count(b) : 0, "section %d: counts differ", s);
-	for (size_t i = 0; i < n; i++)
-		cr_assert_eq(ldns_rr_compare(ldns_rr_list_rr(a, i), ldns_rr_list_rr(b, i)), 0,
-			     "section %d record %zu differs", s, i);
-}
-
 Test(glue_follow, journal_replay)
 {
 	const struct {
@@ -548,9 +517,9 @@ Test(glue_follow, journal_replay)
 
 	/* at run time: applied, journaled, published one by one */
 	struct mxlb_journal j;
-	struct replay none = {0};
+	struct t_replay none = {0};
 	cr_assert_eq(
-	    mxlb_journal_open(&j, path, replay_edit, &none, note, sizeof(note), err, sizeof(err)),
+	    mxlb_journal_open(&j, path, t_replay_edit, &none, note, sizeof(note), err, sizeof(err)),
 	    0, "%s", err);
 	struct mxlb_image *live = load();
 	for (size_t i = 0; i < T_N(changes); i++) {
@@ -560,9 +529,9 @@ Test(glue_follow, journal_replay)
 	mxlb_journal_close(&j);
 
 	/* at the next start: the zone, then the journal */
-	struct replay r = {.img = load()};
+	struct t_replay r = {.img = load()};
 	cr_assert_eq(
-	    mxlb_journal_open(&j, path, replay_edit, &r, note, sizeof(note), err, sizeof(err)), 0,
+	    mxlb_journal_open(&j, path, t_replay_edit, &r, note, sizeof(note), err, sizeof(err)), 0,
 	    "%s", err);
 	mxlb_journal_close(&j);
 	unlink(path);
@@ -590,8 +559,8 @@ Test(glue_follow, journal_replay)
 			struct t_resp x, y;
 			t_ask(&x, wl, live, &q);
 			t_ask(&y, wr, r.img, &q);
-			same_section(&x, &y, LDNS_SECTION_ANSWER);
-			same_section(&x, &y, LDNS_SECTION_ADDITIONAL);
+			t_same_section(&x, &y, LDNS_SECTION_ANSWER);
+			t_same_section(&x, &y, LDNS_SECTION_ADDITIONAL);
 			t_free(&x);
 			t_free(&y);
 		}
